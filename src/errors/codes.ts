@@ -1,0 +1,71 @@
+/**
+ * The registry of every stable error code cutover emits. Each code is documented in
+ * docs/errors.md; test/errors.test.ts fails when the two disagree.
+ *
+ * `status` is the HTTP status used when the error answers an HTTP request (gateway or admin API);
+ * `exit` is the CLI exit code when the error ends a command.
+ */
+export const ERROR_CODES = {
+  // Configuration (exit 2: the user's input is wrong).
+  CUTOVER_ERR_CONFIG_NOT_FOUND: { status: 500, exit: 2, message: "configuration file not found" },
+  CUTOVER_ERR_CONFIG_PARSE: { status: 500, exit: 2, message: "configuration is not valid YAML or JSON" },
+  CUTOVER_ERR_CONFIG_INVALID: { status: 500, exit: 2, message: "configuration is invalid" },
+  CUTOVER_ERR_CONFIG_ENV: {
+    status: 500,
+    exit: 2,
+    message: "configuration names an environment variable that is not set",
+  },
+  CUTOVER_ERR_USAGE: { status: 400, exit: 2, message: "invalid command-line usage" },
+
+  // Data plane: the client's request.
+  CUTOVER_ERR_NO_ROUTE: { status: 404, exit: 1, message: "no route matches this request" },
+  CUTOVER_ERR_BAD_REQUEST: { status: 400, exit: 1, message: "malformed request" },
+  CUTOVER_ERR_URL_TOO_LONG: { status: 414, exit: 1, message: "request URL is too long" },
+  CUTOVER_ERR_HEADERS_TOO_LARGE: { status: 431, exit: 1, message: "request headers are too large" },
+  CUTOVER_ERR_NOT_A_PROXY: {
+    status: 400,
+    exit: 1,
+    message: "absolute-form and CONNECT requests are refused: cutover is not an open proxy",
+  },
+  CUTOVER_ERR_OVERRIDE_FORBIDDEN: {
+    status: 403,
+    exit: 1,
+    message: "override header used without the configured secret",
+  },
+
+  // Data plane: the upstream's answer.
+  CUTOVER_ERR_UPSTREAM_CONNECT: { status: 502, exit: 1, message: "could not connect to the upstream" },
+  CUTOVER_ERR_UPSTREAM_RESET: { status: 502, exit: 1, message: "the upstream closed the connection before answering" },
+  CUTOVER_ERR_UPSTREAM_PROTOCOL: { status: 502, exit: 1, message: "the upstream sent an invalid HTTP response" },
+  CUTOVER_ERR_UPSTREAM_TIMEOUT: { status: 504, exit: 1, message: "the upstream did not answer in time" },
+  CUTOVER_ERR_UPSTREAM_BODY_TIMEOUT: {
+    status: 504,
+    exit: 1,
+    message: "the upstream stopped sending the response body",
+  },
+  CUTOVER_ERR_UPSTREAM_UNAVAILABLE: { status: 503, exit: 1, message: "no healthy upstream can serve this request" },
+  CUTOVER_ERR_UPGRADE_FAILED: { status: 502, exit: 1, message: "the upstream refused or broke the protocol upgrade" },
+  CUTOVER_ERR_SHUTTING_DOWN: { status: 503, exit: 1, message: "the gateway is shutting down" },
+
+  // Admin API and CLI control.
+  CUTOVER_ERR_ADMIN_UNAUTHORIZED: { status: 401, exit: 3, message: "missing or wrong admin token" },
+  CUTOVER_ERR_ADMIN_NOT_FOUND: { status: 404, exit: 1, message: "no such admin endpoint" },
+  CUTOVER_ERR_ADMIN_BAD_REQUEST: { status: 400, exit: 2, message: "invalid admin request" },
+  CUTOVER_ERR_ADMIN_UNREACHABLE: { status: 502, exit: 3, message: "the gateway's admin API cannot be reached" },
+  CUTOVER_ERR_UNKNOWN_ROUTE: { status: 404, exit: 2, message: "no route with that name" },
+  CUTOVER_ERR_FINDING_NOT_FOUND: { status: 404, exit: 2, message: "no finding with that id" },
+  CUTOVER_ERR_ROLLOUT_NOT_CONFIGURED: { status: 409, exit: 2, message: "no rollout is configured" },
+  CUTOVER_ERR_ROLLOUT_ILLEGAL_TRANSITION: {
+    status: 409,
+    exit: 2,
+    message: "that rollout action is not allowed in the current state",
+  },
+
+  // Runtime.
+  CUTOVER_ERR_LISTEN: { status: 500, exit: 1, message: "could not listen on the configured address" },
+  CUTOVER_ERR_STORE: { status: 500, exit: 1, message: "the state store failed" },
+  CUTOVER_ERR_STORE_SCHEMA: { status: 500, exit: 1, message: "the state store was written by a newer cutover" },
+  CUTOVER_ERR_INTERNAL: { status: 500, exit: 70, message: "internal error (a bug in cutover)" },
+} as const satisfies Record<string, { status: number; exit: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
