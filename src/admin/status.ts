@@ -1,0 +1,62 @@
+import type { Gateway } from "../gateway/gateway.js";
+
+export interface RouteStatus {
+  name: string;
+  path: string;
+  methods: string[] | null;
+  weight: number;
+  rewrite: { legacy?: string; candidate?: string } | null;
+  mirror: boolean;
+  requests: { legacy: { total: number; errors: number }; candidate: { total: number; errors: number } };
+}
+
+export interface UpstreamStatus {
+  name: string;
+  url: string;
+  state: string;
+  consecutive_failures: number;
+  last_error: { at: string; code: string } | null;
+  connections: { connected: number; free: number; pending: number; running: number };
+}
+
+export interface Status {
+  version: string;
+  uptime_s: number;
+  listen: string;
+  routes: RouteStatus[];
+  upstreams: UpstreamStatus[];
+  open_upgrades: number;
+}
+
+export const VERSION = "0.1.0";
+
+/** buildStatus is what `cutover status` and GET /api/status show. */
+export function buildStatus(gw: Gateway): Status {
+  const rt = gw.runtime;
+  return {
+    version: VERSION,
+    uptime_s: Math.round((Date.now() - rt.startedAt) / 1000),
+    listen: gw.url,
+    routes: rt.table.routes.map((r) => ({
+      name: r.name,
+      path: r.config.match.path,
+      methods: r.config.match.methods ?? null,
+      weight: rt.weight(r),
+      rewrite: r.config.rewrite ?? null,
+      mirror: r.config.mirror !== undefined,
+      requests: rt.metrics.counts(r.id),
+    })),
+    upstreams: rt.allUpstreams().map((u) => {
+      const s = u.pool.stats;
+      return {
+        name: u.name,
+        url: u.url.href,
+        state: u.state,
+        consecutive_failures: u.consecutiveFailures,
+        last_error: u.lastError ? { at: new Date(u.lastError.at).toISOString(), code: u.lastError.code } : null,
+        connections: { connected: s.connected, free: s.free, pending: s.pending, running: s.running },
+      };
+    }),
+    open_upgrades: gw.upgrades.tunnels.size,
+  };
+}

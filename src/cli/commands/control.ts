@@ -1,0 +1,56 @@
+import type { RouteStatus, Status } from "../../admin/status.js";
+import { CutoverError } from "../../errors/index.js";
+import { call, type AdminTarget } from "../client.js";
+import { table, type CommandResult } from "../output.js";
+
+/** status shows routes, weights, upstream health and request counts per target. */
+export async function status(admin: AdminTarget): Promise<CommandResult> {
+  const s = await call<Status & { rollout?: unknown }>(admin, "GET", "/api/status");
+  const routes = table(
+    ["ROUTE", "WEIGHT", "LEGACY req (5xx)", "CANDIDATE req (5xx)", "MIRROR"],
+    s.routes.map((r: RouteStatus) => [
+      r.name,
+      `${r.weight}%`,
+      `${r.requests.legacy.total} (${r.requests.legacy.errors})`,
+      `${r.requests.candidate.total} (${r.requests.candidate.errors})`,
+      r.mirror ? "yes" : "-",
+    ]),
+  );
+  const ups = table(
+    ["UPSTREAM", "STATE", "URL", "CONNECTIONS", "LAST ERROR"],
+    s.upstreams.map((u) => [
+      u.name,
+      u.state,
+      u.url,
+      String(u.connections.connected),
+      u.last_error ? `${u.last_error.code} at ${u.last_error.at}` : "-",
+    ]),
+  );
+  return { data: s, text: `cutover ${s.version} on ${s.listen}, up ${s.uptime_s}s\n\n${routes}\n\n${ups}` };
+}
+
+export async function setWeight(
+  admin: AdminTarget,
+  route: string | undefined,
+  weight: string | undefined,
+  reason?: string,
+): Promise<CommandResult> {
+  const w = Number(weight);
+  if (!route || weight === undefined || !Number.isFinite(w) || w < 0 || w > 100) {
+    throw new CutoverError("CUTOVER_ERR_USAGE", "usage: cutover set-weight ROUTE PERCENT (0–100)");
+  }
+  const out = await call<{ route: string; weight: number }>(
+    admin,
+    "PUT",
+    `/api/routes/${encodeURIComponent(route)}/weight`,
+    { weight: w, reason },
+  );
+  return { data: out, text: `${out.route}: candidate weight ${out.weight}%` };
+}
+
+export async function rollback(admin: AdminTarget, reason?: string): Promise<CommandResult> {
+  const out = await call<{ rolled_back: string[] }>(admin, "POST", "/api/rollback", {
+    reason: reason ?? "manual rollback from CLI",
+  });
+  return { data: out, text: `rolled back: every route now sends 100% to legacy (${out.rolled_back.join(", ")})` };
+}

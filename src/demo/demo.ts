@@ -1,0 +1,135 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "../config/load.js";
+import { duration as durationSchema } from "../config/units.js";
+import { CutoverError } from "../errors/index.js";
+import { Gateway } from "../gateway/gateway.js";
+import { startDemoBackend } from "./backends.js";
+import { runTraffic } from "./traffic.js";
+
+export interface DemoOptions {
+  json: boolean;
+  duration?: string;
+  scenario?: string;
+  port?: string;
+}
+
+/**
+ * demo runs everything with Node alone: the two example backends, the gateway in front of them,
+ * and bounded synthetic traffic from 200 users. It stops by itself after --duration (default 10m)
+ * or on Ctrl-C, and prints where to look and what to try.
+ */
+export async function demo(opts: DemoOptions, print: (data: unknown, text: string) => void): Promise<void> {
+  const parsed = durationSchema.safeParse(opts.duration ?? "10m");
+  if (!parsed.success)
+    throw new CutoverError("CUTOVER_ERR_USAGE", `--duration: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+  const durationMs = parsed.data;
+  const dir = mkdtempSync(join(tmpdir(), "cutover-demo-"));
+  const legacy = await startDemoBackend("legacy");
+  const candidate = await startDemoBackend("candidate");
+  const token = randomBytes(16).toString("hex");
+  const text = `
+listen: 127.0.0.1:${opts.port ?? "8080"}
+admin: { listen: 127.0.0.1:0, token: ${token} }
+store: { path: ${join(dir, "state.db")} }
+upstreams:
+  legacy: { url: ${legacy.url}, framework: flask, health: { path: /health, interval: 1s } }
+  candidate: { url: ${candidate.url}, framework: fastapi, health: { path: /healthz, interval: 1s } }
+bucketing: { keys: [header:x-user-id, ip] }
+log: { level: warn }
+routes:
+  - name: health
+    match: { path: /health }
+    rewrite: { candidate: /healthz }
+  - name: users
+    match: { path: /api/users/:id, methods: [GET] }
+    candidate_weight: 25
+  - name: api
+    match: { path: /api/* }
+    candidate_weight: 10
+`;
+  const res = parseConfig(text);
+  if (!res.config) throw new CutoverError("CUTOVER_ERR_CONFIG_INVALID", "demo config", { problems: res.problems });
+  const gw = new Gateway(res.config);
+  let urls: { url: string; adminUrl: string };
+  try {
+    urls = await gw.start();
+  } catch (err) {
+    if (opts.port === undefined && err instanceof CutoverError && err.code === "CUTOVER_ERR_LISTEN") {
+      // 8080 is taken: any free port will do for a demo.
+      await gw.stop();
+      return demo({ ...opts, port: "0" }, print);
+    }
+    throw err;
+  }
+  const admin = `--admin ${urls.adminUrl} --token ${token}`;
+  print(
+    {
+      gateway: urls.url,
+      admin: urls.adminUrl,
+      token,
+      legacy: legacy.url,
+      candidate: candidate.url,
+      duration_ms: durationMs,
+    },
+    `cutover demo is running (stops by itself after ${Math.round(durationMs / 1000)}s, or Ctrl-C)
+
+  gateway    ${urls.url}
+  legacy     ${legacy.url}   (answers like Flask)
+  candidate  ${candidate.url}   (its FastAPI-style port)
+  admin      ${urls.adminUrl}   token ${token}
+
+Traffic: 200 users, ~20 requests/s. Try:
+  curl -s -H 'x-user-id: ada' ${urls.url}/api/users/7      # same user, same side, every time
+  curl -s ${urls.url}/health                              # legacy /health, candidate /healthz
+  npx cutover status ${admin}
+  npx cutover set-weight users 50 ${admin}
+  npx cutover rollback ${admin}
+  curl -s -H 'authorization: Bearer ${token}' ${urls.adminUrl}/metrics | grep cutover_requests_total
+`,
+  );
+
+  const deadline = Date.now() + durationMs;
+  let interrupted = false;
+  const onSignal = (): void => {
+    interrupted = true;
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const stats = await runTraffic({
+    url: urls.url,
+    users: 200,
+    ratePerSec: 20,
+    paths: [
+      "/api/users/1",
+      "/api/users/2",
+      "/api/orders",
+      "/api/search?limit=3",
+      "/health",
+      "/api/users/3",
+      "/api/uptime",
+    ],
+    stop: () => interrupted || Date.now() >= deadline,
+  });
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  const routes = gw.runtime.table.routes.map((r) => ({
+    route: r.name,
+    weight: gw.runtime.weight(r),
+    ...gw.runtime.metrics.counts(r.id),
+  }));
+  await gw.stop();
+  await Promise.all([legacy.close(), candidate.close()]);
+  rmSync(dir, { recursive: true, force: true });
+  print(
+    { traffic: stats, routes },
+    `demo finished: ${stats.sent} requests, ${stats.failed} failed, statuses ${JSON.stringify(stats.byStatus)}\n` +
+      routes
+        .map(
+          (r) => `  ${r.route.padEnd(8)} weight ${r.weight}%  legacy ${r.legacy.total}  candidate ${r.candidate.total}`,
+        )
+        .join("\n"),
+  );
+}

@@ -1,0 +1,126 @@
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { Logger } from "pino";
+import { AdminServer } from "../admin/server.js";
+import type { Config } from "../config/schema.js";
+import { parseListen } from "../config/units.js";
+import { CutoverError } from "../errors/index.js";
+import { HealthChecker } from "../health/checker.js";
+import { createLogger } from "../log.js";
+import { rawError, writeRawResponse } from "../proxy/upgrade.js";
+import type { Store } from "../store/store.js";
+import { SqliteStore } from "../store/sqlite.js";
+import { createHandler, type RequestHooks } from "./handler.js";
+import { Runtime } from "./runtime.js";
+import { Upgrades } from "./upgrades.js";
+
+export interface GatewayOptions {
+  store?: Store;
+  log?: Logger;
+  hooks?: RequestHooks;
+}
+
+/**
+ * Gateway is one running cutover: the data-plane listener, the admin listener, health checks and
+ * the runtime state they share. `start()` listens; `stop()` drains in-flight requests first.
+ */
+export class Gateway {
+  readonly runtime: Runtime;
+  readonly server: Server;
+  readonly admin: AdminServer;
+  readonly upgrades: Upgrades;
+  private readonly health: HealthChecker;
+  private readonly state = { draining: false };
+  private readonly sockets = new Set<Socket>();
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly config: Config,
+    opts: GatewayOptions = {},
+  ) {
+    const log = opts.log ?? createLogger(config.log.level);
+    const store = opts.store ?? new SqliteStore(config.store.path);
+    this.runtime = new Runtime(config, store, log);
+    this.upgrades = new Upgrades(this.runtime);
+    this.health = new HealthChecker(this.runtime.allUpstreams());
+    this.admin = new AdminServer(this);
+
+    this.server = createServer(
+      {
+        maxHeaderSize: config.limits.max_header_size,
+        keepAliveTimeout: config.timeouts.idle,
+        noDelay: true,
+        // Node's 60 s default would cut slow uploads; the per-upstream timeouts guard the rest.
+        requestTimeout: 0,
+      },
+      createHandler(this.runtime, opts.hooks ?? {}, this.state),
+    );
+    this.server.on("connection", (s: Socket) => {
+      this.sockets.add(s);
+      this.runtime.metrics.openConnections.inc();
+      s.once("close", () => {
+        this.sockets.delete(s);
+        this.runtime.metrics.openConnections.dec();
+      });
+    });
+    this.server.on("upgrade", (req, socket, head) => this.upgrades.handle(req, socket, head));
+    // CONNECT asks for a tunnel to anywhere: cutover only reaches its configured upstreams.
+    this.server.on("connect", (_req, socket) => rawError(socket, "CUTOVER_ERR_NOT_A_PROXY"));
+    this.server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy();
+      if (err.code === "HPE_HEADER_OVERFLOW") return rawError(socket, "CUTOVER_ERR_HEADERS_TOO_LARGE");
+      if (err.code === "ERR_HTTP_REQUEST_TIMEOUT")
+        return writeRawResponse(socket, 408, "Request Timeout", { connection: "close", "content-length": "0" });
+      rawError(socket, "CUTOVER_ERR_BAD_REQUEST");
+    });
+  }
+
+  /** start listens on the data-plane and admin addresses; returns the bound URLs. */
+  async start(): Promise<{ url: string; adminUrl: string }> {
+    const url = await listen(this.server, this.config.listen);
+    const adminUrl = await this.admin.start();
+    this.health.start();
+    this.runtime.log.info({ url, admin: adminUrl }, "cutover listening");
+    return { url, adminUrl };
+  }
+
+  get url(): string {
+    const a = this.server.address() as AddressInfo;
+    return `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  /**
+   * stop drains: no new connections, `Connection: close` on answers in flight, WebSockets closed
+   * with 1001, and after `timeouts.shutdown` whatever is left is cut.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.state.draining = true;
+      this.health.stop();
+      this.upgrades.goAwayAll();
+      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      this.server.closeIdleConnections();
+      const timer = setTimeout(() => this.server.closeAllConnections(), this.config.timeouts.shutdown);
+      await closed;
+      clearTimeout(timer);
+      for (const s of this.sockets) s.destroy();
+      await this.admin.stop();
+      await Promise.all(this.runtime.allUpstreams().map((u) => u.close()));
+      this.runtime.store.close();
+    })();
+    return this.stopping;
+  }
+}
+
+export async function listen(server: Server, address: string): Promise<string> {
+  const { host, port } = parseListen(address);
+  server.listen(port, host);
+  try {
+    await Promise.race([once(server, "listening"), once(server, "error").then(([e]) => Promise.reject(e as Error))]);
+  } catch (err) {
+    throw new CutoverError("CUTOVER_ERR_LISTEN", `${address}: ${(err as Error).message}`, { cause: err });
+  }
+  const a = server.address() as AddressInfo;
+  return `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+}

@@ -1,0 +1,39 @@
+import type { ErrorCode } from "../errors/index.js";
+
+/**
+ * upstreamErrorCode maps an undici/socket error to a stable code. `connectFailed` is true when
+ * the request certainly never reached the upstream, which makes it safe to send elsewhere.
+ */
+export function upstreamErrorCode(err: Error): { code: ErrorCode; connectFailed: boolean } {
+  const c = (err as { code?: string }).code ?? "";
+  switch (c) {
+    case "ECONNREFUSED":
+    case "ENOTFOUND":
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+    case "EAI_AGAIN":
+      return { code: "CUTOVER_ERR_UPSTREAM_CONNECT", connectFailed: true };
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return { code: "CUTOVER_ERR_UPSTREAM_TIMEOUT", connectFailed: true };
+    case "UND_ERR_HEADERS_TIMEOUT":
+      return { code: "CUTOVER_ERR_UPSTREAM_TIMEOUT", connectFailed: false };
+    case "UND_ERR_BODY_TIMEOUT":
+      return { code: "CUTOVER_ERR_UPSTREAM_BODY_TIMEOUT", connectFailed: false };
+    case "UND_ERR_SOCKET":
+    case "ECONNRESET":
+    case "EPIPE":
+    case "UND_ERR_CLOSED":
+      return { code: "CUTOVER_ERR_UPSTREAM_RESET", connectFailed: false };
+    default:
+      return { code: "CUTOVER_ERR_UPSTREAM_PROTOCOL", connectFailed: false };
+  }
+}
+
+/** Transport failures that say something about the upstream's liveness (passive health). */
+export function countsAgainstHealth(code: ErrorCode): boolean {
+  return (
+    code === "CUTOVER_ERR_UPSTREAM_CONNECT" ||
+    code === "CUTOVER_ERR_UPSTREAM_TIMEOUT" ||
+    code === "CUTOVER_ERR_UPSTREAM_RESET"
+  );
+}

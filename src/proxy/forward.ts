@@ -1,0 +1,206 @@
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import type { Dispatcher } from "undici";
+import { ERROR_CODES, errorBody, type ErrorCode } from "../errors/index.js";
+import { countsAgainstHealth, upstreamErrorCode } from "./errors.js";
+import { responseHeaders } from "./headers.js";
+import type { Upstream } from "./upstream.js";
+
+/** Outcome of one forwarded request, reported once through `onDone`. */
+export interface ForwardResult {
+  status: number;
+  /** Set when the gateway answered (or cut the response) because of an upstream failure. */
+  code?: ErrorCode;
+  /** The client went away before the response finished. */
+  clientClosed: boolean;
+  /** Milliseconds to the upstream's response headers (NaN when none came). */
+  headersMs: number;
+}
+
+/** Optional observer that sees the upstream's answer as it streams (used to capture legacy for diffs). */
+export interface ResponseObserver {
+  onStart(status: number, headers: IncomingHttpHeaders): void;
+  onData(chunk: Buffer): void;
+  onEnd(): void;
+  onError(code: ErrorCode): void;
+}
+
+export interface ForwardRequest {
+  upstream: Upstream;
+  method: string;
+  /** Path and query to send, already rewritten and prefixed with the upstream's base path. */
+  path: string;
+  headers: string[];
+  body: Readable | null;
+  res: ServerResponse;
+  headersTimeout: number;
+  bodyTimeout: number;
+  requestId: string;
+  startedAt: number;
+  observer?: ResponseObserver;
+  /**
+   * Called when the connection failed before the request reached the upstream; may take the request
+   * elsewhere (returns true) — e.g. a candidate that went down sends its users to legacy.
+   */
+  onConnectFailure?: (code: ErrorCode) => boolean;
+  onDone: (r: ForwardResult) => void;
+}
+
+const kHandler = Symbol("cutover.forward");
+
+function onClientClose(this: ServerResponse): void {
+  const h = (this as unknown as Record<symbol, ForwardHandler | undefined>)[kHandler];
+  if (h && !h.finished) h.clientGone();
+}
+
+/**
+ * ForwardHandler streams one upstream answer to the client through undici's dispatch API:
+ * no body buffering, backpressure by pausing the upstream, no per-request AbortController
+ * (the dispatch controller aborts; see ../shared/research/proxy-perf.md).
+ */
+class ForwardHandler implements Dispatcher.DispatchHandler {
+  finished = false;
+  private controller: Dispatcher.DispatchController | undefined;
+  private started = false;
+  private status = 0;
+  private headersMs = Number.NaN;
+  private clientClosed = false;
+  private readonly resume: () => void;
+
+  constructor(private readonly r: ForwardRequest) {
+    this.resume = () => this.controller?.resume();
+    (r.res as unknown as Record<symbol, ForwardHandler>)[kHandler] = this;
+    r.res.on("close", onClientClose);
+  }
+
+  clientGone(): void {
+    this.clientClosed = true;
+    if (this.controller && !this.controller.aborted) this.controller.abort(new Error("client closed the connection"));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.clientClosed) controller.abort(new Error("client closed the connection"));
+  }
+
+  onResponseStart(
+    _c: Dispatcher.DispatchController,
+    status: number,
+    headers: IncomingHttpHeaders,
+    message?: string,
+  ): void {
+    const r = this.r;
+    this.status = status;
+    this.headersMs = performance.now() - r.startedAt;
+    r.upstream.success(false);
+    r.observer?.onStart(status, headers);
+    try {
+      if (message) r.res.writeHead(status, message, responseHeaders(headers));
+      else r.res.writeHead(status, responseHeaders(headers));
+    } catch {
+      // A header value Node refuses to send (invalid characters): the upstream lied.
+      this.controller?.abort(Object.assign(new Error("invalid response header"), { code: "HPE_INVALID_HEADER_TOKEN" }));
+      return;
+    }
+    this.started = true;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.r.observer?.onData(chunk);
+    if (!this.r.res.write(chunk)) {
+      controller.pause();
+      this.r.res.once("drain", this.resume);
+    }
+  }
+
+  onResponseEnd(): void {
+    this.r.observer?.onEnd();
+    this.r.res.end();
+    this.finish();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    const r = this.r;
+    if (this.clientClosed) {
+      r.observer?.onError("CUTOVER_ERR_UPSTREAM_RESET");
+      this.finish();
+      return;
+    }
+    const { code, connectFailed } = upstreamErrorCode(err);
+    if (countsAgainstHealth(code)) r.upstream.failure(code);
+    r.observer?.onError(code);
+    if (connectFailed && !this.started && r.onConnectFailure?.(code)) {
+      this.finished = true;
+      (r.res as unknown as Record<symbol, ForwardHandler | undefined>)[kHandler] = undefined;
+      r.res.off("close", onClientClose);
+      return;
+    }
+    if (this.started || r.res.headersSent) {
+      // Headers already went out: the only honest signal left is to cut the connection.
+      r.res.destroy(err);
+    } else {
+      sendError(r.res, code, r.requestId);
+    }
+    this.finish(code);
+  }
+
+  private finish(code?: ErrorCode): void {
+    if (this.finished) return;
+    this.finished = true;
+    const r = this.r;
+    r.onDone({
+      status: code && !this.started ? (code.includes("TIMEOUT") ? 504 : 502) : this.status,
+      code,
+      clientClosed: this.clientClosed,
+      headersMs: this.headersMs,
+    });
+  }
+}
+
+export function forward(r: ForwardRequest): void {
+  const handler = new ForwardHandler(r);
+  r.upstream.pool.dispatch(
+    {
+      origin: r.upstream.origin,
+      method: r.method,
+      path: r.path,
+      headers: r.headers,
+      body: r.body,
+      headersTimeout: r.headersTimeout,
+      bodyTimeout: r.bodyTimeout,
+      // The client decides about retries; an idempotent replay here could double effects.
+      idempotent: false,
+      blocking: false,
+      reset: false,
+    },
+    handler,
+  );
+}
+
+/** sendError answers with a JSON error body carrying a stable code and the request id. */
+export function sendError(
+  res: ServerResponse,
+  code: ErrorCode,
+  requestId?: string,
+  extra?: Record<string, string>,
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = errorBody(code, requestId);
+  const status =
+    code === "CUTOVER_ERR_UPSTREAM_TIMEOUT" || code === "CUTOVER_ERR_UPSTREAM_BODY_TIMEOUT" ? 504 : statusOf(code);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": body.length,
+    "x-cutover-error": code,
+    "cache-control": "no-store",
+    ...extra,
+  });
+  res.end(body);
+}
+
+function statusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].status;
+}

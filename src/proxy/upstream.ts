@@ -1,0 +1,97 @@
+import { Pool } from "undici";
+import type { UpstreamConfig, UpstreamName } from "../config/schema.js";
+
+/** Health as the split sees it. `unknown` (before the first probe) counts as healthy. */
+export type HealthState = "healthy" | "unhealthy" | "unknown";
+
+export interface HealthChange {
+  upstream: UpstreamName;
+  from: HealthState;
+  to: HealthState;
+  reason: string;
+}
+
+/**
+ * Upstream is one configured backend: its keep-alive connection pool and its health, fed by
+ * active probes (src/health/) and by passive observation of live requests here.
+ */
+export class Upstream {
+  readonly name: UpstreamName;
+  readonly url: URL;
+  readonly origin: string;
+  /** Path prefix from the configured URL, prepended to every forwarded path ("" when none). */
+  readonly basePath: string;
+  readonly pool: Pool;
+  readonly config: UpstreamConfig;
+  state: HealthState = "unknown";
+  lastError: { at: number; code: string } | undefined;
+  consecutiveFailures = 0;
+  consecutiveSuccesses = 0;
+  private unhealthySince = 0;
+  private readonly listeners: ((c: HealthChange) => void)[] = [];
+
+  constructor(name: UpstreamName, config: UpstreamConfig, opts: { connectTimeout: number; keepAlive: number }) {
+    this.name = name;
+    this.config = config;
+    this.url = new URL(config.url);
+    this.origin = this.url.origin;
+    this.basePath = this.url.pathname === "/" ? "" : this.url.pathname.replace(/\/$/, "");
+    this.pool = new Pool(this.origin, {
+      connections: config.connections,
+      keepAliveTimeout: opts.keepAlive,
+      keepAliveMaxTimeout: Math.max(opts.keepAlive, 600_000),
+      connect: { timeout: opts.connectTimeout },
+      // Each upstream request is one client request; pipelining would couple unrelated clients.
+      pipelining: 1,
+    });
+  }
+
+  get healthy(): boolean {
+    if (this.state !== "unhealthy") return true;
+    // Without active probes nothing would ever mark it healthy again: after a cool-down let live
+    // traffic try (half-open), and the next success closes the circuit.
+    if (!this.config.health && Date.now() - this.unhealthySince > 10_000) return true;
+    return false;
+  }
+
+  onChange(fn: (c: HealthChange) => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** A live request or probe failed at the transport level (refused, reset, timed out). */
+  failure(code: string): void {
+    this.lastError = { at: Date.now(), code };
+    this.consecutiveSuccesses = 0;
+    this.consecutiveFailures++;
+    const limit = this.config.health?.unhealthy_after ?? 3;
+    if (this.state !== "unhealthy" && this.consecutiveFailures >= limit) {
+      this.set("unhealthy", `${this.consecutiveFailures} consecutive failures (last: ${code})`);
+    }
+  }
+
+  /** A live request got a response, or a probe passed. `probe` successes alone can restore health. */
+  success(probe: boolean): void {
+    this.consecutiveFailures = 0;
+    if (this.state === "unhealthy" && !probe && this.config.health) return;
+    this.consecutiveSuccesses++;
+    const need = probe ? (this.config.health?.healthy_after ?? 1) : 1;
+    if (this.state !== "healthy" && this.consecutiveSuccesses >= need) {
+      this.set("healthy", probe ? `${this.consecutiveSuccesses} consecutive passing probes` : "live request succeeded");
+    }
+  }
+
+  private set(to: HealthState, reason: string): void {
+    const from = this.state;
+    this.state = to;
+    if (to === "unhealthy") this.unhealthySince = Date.now();
+    for (const fn of this.listeners) fn({ upstream: this.name, from, to, reason });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close().catch(() => undefined);
+  }
+
+  destroy(): Promise<void> {
+    return this.pool.destroy().catch(() => undefined);
+  }
+}
