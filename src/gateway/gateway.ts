@@ -100,9 +100,12 @@ export class Gateway {
       this.health.stop();
       this.upgrades.goAwayAll();
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      // Connections become idle as their last answer finishes; close each one as soon as it is.
       this.server.closeIdleConnections();
+      const sweep = setInterval(() => this.server.closeIdleConnections(), 25);
       const timer = setTimeout(() => this.server.closeAllConnections(), this.config.timeouts.shutdown);
       await closed;
+      clearInterval(sweep);
       clearTimeout(timer);
       for (const s of this.sockets) s.destroy();
       await this.admin.stop();
