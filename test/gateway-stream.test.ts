@@ -56,7 +56,6 @@ describe("streaming and upgrades", () => {
   let flask: Backend;
   let fastapi: Backend;
   let g: TestGateway;
-  const candidate = { "x-cutover-target": "candidate" };
 
   before(async () => {
     [flask, fastapi] = await Promise.all([startFlask({ workerClass: "gthread", threads: 8 }), startFastAPI()]);
