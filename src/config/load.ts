@@ -10,6 +10,8 @@ export interface LoadResult {
 }
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+const PLACEHOLDER = "cutoverenv";
+const PLACEHOLDER_REF = /cutoverenv@(\d+)@_*/g;
 
 /**
  * parseConfig validates configuration text (YAML or JSON, which is YAML) and reports every
@@ -17,13 +19,20 @@ const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
  * from `env`; interpolation happens after parsing, so a secret can never inject YAML.
  */
 export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env): LoadResult {
+  // `${…}` is YAML syntax inside flow maps (`{ token: ${TOKEN} }`), so references become inert
+  // placeholders of the same length (lines and columns stay true) and are resolved after parsing.
+  const refs: string[] = [];
+  const safe = text.replace(ENV_REF, (m) => {
+    const id = `@${refs.push(m) - 1}@`;
+    return PLACEHOLDER + id.padEnd(m.length - PLACEHOLDER.length, "_");
+  });
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(safe, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
     return {
       problems: doc.errors.map((e) => ({
         path: "",
-        message: e.message.split("\n")[0] ?? e.message,
+        message: (e.message.split("\n")[0] ?? e.message).replace(/ at line \d+, column \d+:$/, ""),
         line: e.linePos?.[0]?.line,
       })),
     };
@@ -37,7 +46,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   };
 
   const problems: Problem[] = [];
-  const raw = interpolate(doc.toJS() as unknown, [], env, (path, name) =>
+  const raw = interpolate(doc.toJS() as unknown, [], env, refs, (path, name) =>
     problems.push({ path: fmtPath(path), message: `environment variable ${name} is not set`, line: lineOf(path) }),
   );
   if (problems.length) return { problems };
@@ -77,10 +86,12 @@ function interpolate(
   v: unknown,
   path: PropertyKey[],
   env: NodeJS.ProcessEnv,
+  refs: readonly string[],
   missing: (path: PropertyKey[], name: string) => void,
 ): unknown {
   if (typeof v === "string") {
-    return v.replace(ENV_REF, (_m, name: string, def: string | undefined) => {
+    const restored = v.replace(PLACEHOLDER_REF, (_m, i: string) => refs[Number(i)] ?? "");
+    return restored.replace(ENV_REF, (_m, name: string, def: string | undefined) => {
       const val = env[name];
       if (val !== undefined && val !== "") return val;
       if (def !== undefined) return def;
@@ -88,9 +99,9 @@ function interpolate(
       return "";
     });
   }
-  if (Array.isArray(v)) return v.map((x, i) => interpolate(x, [...path, i], env, missing));
+  if (Array.isArray(v)) return v.map((x, i) => interpolate(x, [...path, i], env, refs, missing));
   if (v && typeof v === "object") {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, interpolate(x, [...path, k], env, missing)]));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, interpolate(x, [...path, k], env, refs, missing)]));
   }
   return v;
 }

@@ -43,9 +43,7 @@ export const ERROR_CODES = {
     exit: 1,
     message: "the upstream stopped sending the response body",
   },
-  CUTOVER_ERR_UPSTREAM_UNAVAILABLE: { status: 503, exit: 1, message: "no healthy upstream can serve this request" },
   CUTOVER_ERR_UPGRADE_FAILED: { status: 502, exit: 1, message: "the upstream refused or broke the protocol upgrade" },
-  CUTOVER_ERR_SHUTTING_DOWN: { status: 503, exit: 1, message: "the gateway is shutting down" },
 
   // Admin API and CLI control.
   CUTOVER_ERR_ADMIN_UNAUTHORIZED: { status: 401, exit: 3, message: "missing or wrong admin token" },
