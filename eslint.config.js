@@ -58,11 +58,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/cli/index.ts", "bench/**/*.ts", "test/**/*.ts"],
+    files: ["src/cli/index.ts", "bench/**/*.ts", "test/**/*.ts", "src/**/*.test.ts"],
     rules: { "no-restricted-syntax": "off" },
   },
   {
-    files: ["test/**/*.ts", "bench/**/*.ts"],
+    files: ["test/**/*.ts", "bench/**/*.ts", "src/**/*.test.ts"],
     rules: {
       "@typescript-eslint/no-non-null-assertion": "off",
       "@typescript-eslint/no-unnecessary-type-parameters": "off",

@@ -108,7 +108,7 @@ describe("cli", () => {
     assert.equal(g.gw.runtime.weight(g.gw.runtime.route("api")), 0);
     const audit = g.gw.runtime.store.auditLog({ limit: 5 });
     assert.equal(audit[0]?.action, "rollback");
-    assert.equal(audit[0]?.reason, "test");
+    assert.equal(audit[0]!.reason, "test");
 
     const unauthorized = await acli(["status", "--admin", g.adminUrl, "--token", "wrong-token-wrong-token"]);
     assert.equal(unauthorized.code, 3);

@@ -10,7 +10,7 @@ test("the init template is a valid config", () => {
   const r = parseConfig(INIT_TEMPLATE, env);
   assert.deepEqual(r.problems, []);
   assert.equal(r.config?.routes.length, 3);
-  assert.equal(r.config?.upstreams.candidate.health?.interval, 5000);
+  assert.equal(r.config!.upstreams.candidate.health?.interval, 5000);
 });
 
 test("every problem is reported at once, with path and line", () => {
