@@ -107,3 +107,10 @@ test("secrets are interpolated after parsing: a value cannot inject YAML", () =>
   const r = parseConfig(INIT_TEMPLATE, { CUTOVER_ADMIN_TOKEN: "abcdefghijklmnop\nlisten: 6.6.6.6:1" });
   assert.equal(r.config?.listen, "0.0.0.0:8080");
 });
+
+test("the committed JSON Schema is what the code generates (run `npm run schema` after changing it)", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { configJsonSchema } = await import("../src/config/json-schema.js");
+  const committed = JSON.parse(readFileSync("schema/cutover.schema.json", "utf8")) as unknown;
+  assert.deepEqual(committed, JSON.parse(JSON.stringify(configJsonSchema())));
+});
