@@ -1,0 +1,173 @@
+import { appendSegment } from "../diff/json-path.js";
+import { ExactNumber } from "../diff/json-parse.js";
+import { GENERATED_SHAPES, numberShape, stringShape } from "../diff/shape.js";
+
+/**
+ * Noise learned without a secondary: legacy's own values per (route template, path), watched
+ * across requests. A field whose value changes from request to request and looks generated
+ * (UUIDs, timestamps, RFC 822 dates, hex/base64 tokens, increasing counters), or that changes
+ * between two requests for the very same target (uptime, durations), is *probable* noise.
+ * Shown apart in the report, never dropped. State is bounded per route and per path.
+ */
+
+export interface GeneratedLimits {
+  /** Requests a path must have been seen in before it can be judged. Default 5. */
+  minObservations: number;
+  /** Paths tracked per route template; later paths are not learned. Default 256. */
+  maxPathsPerRoute: number;
+  /** Distinct per-request values remembered per path. Default 32. */
+  maxDistinct: number;
+}
+
+export const DEFAULT_GENERATED: GeneratedLimits = { minObservations: 5, maxPathsPerRoute: 256, maxDistinct: 32 };
+
+// Share of observations that must agree before a path is called generated.
+const MOSTLY = 0.8;
+// Counters may be observed slightly out of order (concurrent mirrors), hence not 100 %.
+const INCREASING = 0.9;
+const MAX_REQUEST_KEYS = 8;
+const MAX_NODES = 2000;
+const MAX_DEPTH = 32;
+const MAX_VALUES_PER_REQUEST = 8;
+
+/** What has been seen at one path. Plain data, so it serialises as is. */
+export interface PathStats {
+  /** Requests the path was seen in. */
+  n: number;
+  /** 32-bit hashes of distinct per-request values (at most maxDistinct). */
+  distinct: number[];
+  /** Requests whose first value had a generated shape (uuid, timestamp, token…). */
+  generatedShape: number;
+  /** Consecutive numeric observations compared, and how many went up. */
+  compared: number;
+  increased: number;
+  last?: number;
+  /** Requests for a target seen before, and how many of those changed value. */
+  repeats: number;
+  repeatChanges: number;
+  /** Last value hash per request target (at most MAX_REQUEST_KEYS targets). */
+  byTarget: Record<string, number>;
+}
+
+export type RouteStats = Map<string, PathStats>;
+
+/** FNV-1a, 32 bits: a compact stand-in for a value. */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export type Leaf = string | number | boolean | null | ExactNumber;
+
+/** Leaf values by group path (list indexes folded) in one body, bounded in size and depth. */
+export function collectLeaves(body: unknown, into = new Map<string, Leaf[]>()): Map<string, Leaf[]> {
+  let nodes = 0;
+  const walk = (v: unknown, path: string, depth: number): void => {
+    if (++nodes > MAX_NODES || depth > MAX_DEPTH) return;
+    if (v === null || typeof v !== "object" || v instanceof ExactNumber) {
+      const list = into.get(path);
+      if (!list) into.set(path, [v as Leaf]);
+      else if (list.length < MAX_VALUES_PER_REQUEST) list.push(v as Leaf);
+      return;
+    }
+    if (Array.isArray(v)) {
+      const p = appendSegment(path, 0, true);
+      for (const x of v) walk(x, p, depth + 1);
+      return;
+    }
+    for (const [k, x] of Object.entries(v as Record<string, unknown>))
+      walk(x, appendSegment(path, k, false), depth + 1);
+  };
+  walk(body, "$", 0);
+  return into;
+}
+
+function isGeneratedShape(v: Leaf): boolean {
+  if (typeof v === "string") return GENERATED_SHAPES.has(stringShape(v));
+  if (typeof v === "number") return GENERATED_SHAPES.has(numberShape(v));
+  return false;
+}
+
+/** Records one legacy body's values; `target` (method + path + query) enables the same-target check. */
+export function observeValues(
+  route: RouteStats,
+  leaves: Map<string, Leaf[]>,
+  limits: GeneratedLimits,
+  target?: string,
+): void {
+  for (const [path, values] of leaves) {
+    let s = route.get(path);
+    if (!s) {
+      if (route.size >= limits.maxPathsPerRoute) continue;
+      s = {
+        n: 0,
+        distinct: [],
+        generatedShape: 0,
+        compared: 0,
+        increased: 0,
+        repeats: 0,
+        repeatChanges: 0,
+        byTarget: {},
+      };
+      route.set(path, s);
+    }
+    const first = values[0] ?? null;
+    const h = hash(values.map((v) => (v instanceof ExactNumber ? v.text : JSON.stringify(v))).join("\u0001"));
+    s.n++;
+    if (s.distinct.length < limits.maxDistinct && !s.distinct.includes(h)) s.distinct.push(h);
+    if (isGeneratedShape(first)) s.generatedShape++;
+    if (typeof first === "number" && values.length === 1) {
+      if (s.last !== undefined) {
+        s.compared++;
+        if (first > s.last) s.increased++;
+      }
+      s.last = first;
+    }
+    if (target !== undefined) {
+      const prev = s.byTarget[target];
+      if (prev !== undefined) {
+        s.repeats++;
+        if (prev !== h) s.repeatChanges++;
+        s.byTarget[target] = h;
+      } else if (Object.keys(s.byTarget).length < MAX_REQUEST_KEYS) s.byTarget[target] = h;
+    }
+  }
+}
+
+export interface GeneratedVerdict {
+  generated: boolean;
+  /** Why, in words, for the report. */
+  reason: string;
+}
+
+/** Is the value at this path generated per request? */
+export function generatedVerdict(s: PathStats | undefined, limits: GeneratedLimits): GeneratedVerdict {
+  if (!s) return { generated: false, reason: "path not observed on legacy" };
+  // Strongest evidence: the same request target answered with different values.
+  if (s.repeats >= 3) {
+    const share = s.repeatChanges / s.repeats;
+    return share >= MOSTLY
+      ? {
+          generated: true,
+          reason: `changed on ${s.repeatChanges} of ${s.repeats} repeated requests for the same target`,
+        }
+      : { generated: false, reason: `stable on repeated requests for the same target` };
+  }
+  if (s.n < limits.minObservations) return { generated: false, reason: `seen in ${s.n} requests, too few to judge` };
+  const varies = s.distinct.length >= MOSTLY * Math.min(s.n, limits.maxDistinct);
+  if (!varies) return { generated: false, reason: "values repeat across requests" };
+  if (s.generatedShape >= MOSTLY * s.n) {
+    return {
+      generated: true,
+      reason: `a new generated-looking value (id, timestamp or token) in ${s.distinct.length}+ requests`,
+    };
+  }
+  if (s.compared >= limits.minObservations - 1 && s.increased >= INCREASING * s.compared) {
+    return { generated: true, reason: `an increasing counter (${s.increased} of ${s.compared} observations went up)` };
+  }
+  return { generated: false, reason: "varies, but does not look generated" };
+}

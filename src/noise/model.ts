@@ -1,0 +1,189 @@
+import { parseBody } from "../diff/parse-body.js";
+import { formatChange } from "../diff/shape.js";
+import type { CapturedResponse, Difference } from "../diff/types.js";
+import { VOLATILE_HEADERS } from "../diff/headers.js";
+import {
+  collectLeaves,
+  DEFAULT_GENERATED,
+  generatedVerdict,
+  observeValues,
+  type GeneratedLimits,
+  type Leaf,
+  type PathStats,
+  type RouteStats,
+} from "./generated.js";
+import {
+  DEFAULT_SECONDARY,
+  observeSecondaryPair,
+  secondaryVerdict,
+  type SecondaryCounts,
+  type SecondaryRoute,
+  type SecondaryThresholds,
+} from "./secondary.js";
+
+/**
+ * "real": a migration difference. "noise_secondary": legacy differs from itself about as often
+ * (learned from legacy-secondary). "noise_generated": legacy's own value changes per request and
+ * looks generated (learned without a secondary). Noise is shown apart, never dropped.
+ */
+export type NoiseClass = "real" | "noise_secondary" | "noise_generated";
+
+export interface NoiseOptions {
+  secondary: SecondaryThresholds;
+  generated: GeneratedLimits;
+  /** Route templates tracked; later templates are not learned (their differences stay "real"). Default 1000. */
+  maxTemplates: number;
+}
+
+export interface NoiseExplanation {
+  class: NoiseClass;
+  reason: string;
+}
+
+/** The persisted form (toJSON/fromJSON). Versioned so a newer layout can be refused or migrated. */
+export interface NoiseSnapshot {
+  version: 1;
+  options: NoiseOptions;
+  secondary: Record<string, { samples: number; keys: [string, number, number][] }>;
+  generated: Record<string, [string, PathStats][]>;
+}
+
+// Kinds a generated value can produce: the value changed, nothing structural.
+const VALUE_KINDS: ReadonlySet<Difference["kind"]> = new Set(["value_changed", "header_changed"]);
+const VOLATILE = new Set(VOLATILE_HEADERS);
+
+function unquote(preview: string | undefined): string | undefined {
+  if (preview === undefined) return undefined;
+  if (!preview.startsWith('"')) return preview;
+  try {
+    return JSON.parse(preview) as string;
+  } catch {
+    return preview.slice(1).replace(/"?…?$/, ""); // clipped preview
+  }
+}
+
+/** A value_changed whose two sides have different formats (RFC 822 vs ISO) is drift, even on a noisy field. */
+function formatChanged(d: Difference): string | undefined {
+  if (d.kind !== "value_changed") return undefined;
+  const a = unquote(d.legacy);
+  const b = unquote(d.candidate);
+  return a !== undefined && b !== undefined ? formatChange(a, b) : undefined;
+}
+
+/**
+ * Learned noise, per route template. Feed it legacy's answers (observeLegacy) and, when a
+ * legacy-secondary exists, each request's two difference lists (observeSecondary); then ask
+ * classify() about each candidate difference. Pure, in memory, bounded; persist with toJSON().
+ */
+export class NoiseModel {
+  readonly options: NoiseOptions;
+  private readonly secondary = new Map<string, SecondaryRoute>();
+  private readonly generated = new Map<string, RouteStats>();
+
+  constructor(options: Partial<NoiseOptions> = {}) {
+    this.options = {
+      secondary: { ...DEFAULT_SECONDARY, ...options.secondary },
+      generated: { ...DEFAULT_GENERATED, ...options.generated },
+      maxTemplates: options.maxTemplates ?? 1000,
+    };
+  }
+
+  /**
+   * Learns from one legacy answer: `body` is the parsed JSON (parseBody(resp).value), `target`
+   * the request's method + path + query (enables "same request, different value"), `headers`
+   * legacy's response headers.
+   */
+  observeLegacy(
+    template: string,
+    body: unknown,
+    extra: { target?: string; headers?: Record<string, string | string[]> } = {},
+  ): void {
+    const route = this.routeStats(template);
+    if (!route) return;
+    const leaves = body === undefined ? new Map<string, Leaf[]>() : collectLeaves(body);
+    for (const [name, v] of Object.entries(extra.headers ?? {})) {
+      const n = name.toLowerCase();
+      if (!VOLATILE.has(n)) leaves.set(`header:${n}`, [Array.isArray(v) ? v.join(", ") : v]);
+    }
+    observeValues(route, leaves, this.options.generated, extra.target);
+  }
+
+  /** observeLegacy for a captured response: parses the body (JSON only) and takes its headers. */
+  observeLegacyResponse(template: string, resp: CapturedResponse, target?: string): void {
+    if (resp.error !== undefined) return;
+    const parsed = parseBody(resp);
+    const extra = target === undefined ? { headers: resp.headers } : { headers: resp.headers, target };
+    this.observeLegacy(template, parsed.kind === "json" ? parsed.value : undefined, extra);
+  }
+
+  /** Records one mirrored request answered by both legacy-secondary and the candidate. */
+  observeSecondary(
+    template: string,
+    legacyVsSecondary: readonly Difference[],
+    legacyVsCandidate: readonly Difference[],
+  ): void {
+    let route = this.secondary.get(template);
+    if (!route) {
+      if (this.secondary.size >= this.options.maxTemplates) return;
+      route = { samples: 0, keys: new Map() };
+      this.secondary.set(template, route);
+    }
+    observeSecondaryPair(route, legacyVsSecondary, legacyVsCandidate);
+  }
+
+  classify(template: string, d: Difference): NoiseClass {
+    return this.explain(template, d).class;
+  }
+
+  /** classify() with the reason, for the report. */
+  explain(template: string, d: Difference): NoiseExplanation {
+    const fmt = formatChanged(d);
+    const sv = secondaryVerdict(this.secondary.get(template), d, this.options.secondary);
+    const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+    if (sv.verdict !== "unknown") {
+      const rates = `candidate ${pct(sv.candidateRate)} vs legacy-secondary ${pct(sv.secondaryRate)} over ${sv.samples} requests`;
+      if (sv.verdict === "real") return { class: "real", reason: rates };
+      if (fmt !== undefined) return { class: "real", reason: `${fmt} (the value itself is noisy: ${rates})` };
+      return { class: "noise_secondary", reason: `legacy differs from itself about as often: ${rates}` };
+    }
+    if (VALUE_KINDS.has(d.kind) && fmt === undefined) {
+      const gv = generatedVerdict(this.generated.get(template)?.get(d.groupPath), this.options.generated);
+      if (gv.generated) return { class: "noise_generated", reason: `legacy's ${d.groupPath} is ${gv.reason}` };
+    }
+    return { class: "real", reason: fmt ?? "no evidence of noise" };
+  }
+
+  private routeStats(template: string): RouteStats | undefined {
+    let r = this.generated.get(template);
+    if (!r) {
+      if (this.generated.size >= this.options.maxTemplates) return undefined;
+      r = new Map();
+      this.generated.set(template, r);
+    }
+    return r;
+  }
+
+  toJSON(): NoiseSnapshot {
+    const secondary: NoiseSnapshot["secondary"] = {};
+    for (const [t, r] of this.secondary) {
+      secondary[t] = { samples: r.samples, keys: [...r.keys].map(([k, c]) => [k, c.secondary, c.candidate]) };
+    }
+    const generated: NoiseSnapshot["generated"] = {};
+    for (const [t, r] of this.generated) generated[t] = [...r];
+    return { version: 1, options: this.options, secondary, generated };
+  }
+
+  static fromJSON(s: NoiseSnapshot): NoiseModel {
+    if ((s as { version: unknown }).version !== 1)
+      throw new Error(`unsupported noise model version ${String(s.version)}`);
+    const m = new NoiseModel(s.options);
+    for (const [t, r] of Object.entries(s.secondary)) {
+      const keys = new Map<string, SecondaryCounts>(
+        r.keys.map(([k, sec, cand]) => [k, { secondary: sec, candidate: cand }]),
+      );
+      m.secondary.set(t, { samples: r.samples, keys });
+    }
+    for (const [t, paths] of Object.entries(s.generated)) m.generated.set(t, new Map(paths));
+    return m;
+  }
+}
