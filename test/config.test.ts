@@ -9,8 +9,10 @@ const env = { CUTOVER_ADMIN_TOKEN: "0123456789abcdef0123" };
 test("the init template is a valid config", () => {
   const r = parseConfig(INIT_TEMPLATE, env);
   assert.deepEqual(r.problems, []);
-  assert.equal(r.config?.routes.length, 3);
-  assert.equal(r.config!.upstreams.candidate.health?.interval, 5000);
+  const config = r.config;
+  assert.ok(config);
+  assert.equal(config.routes.length, 3);
+  assert.equal(config.upstreams.candidate.health?.interval, 5000);
 });
 
 test("every problem is reported at once, with path and line", () => {

@@ -117,7 +117,10 @@ routes:
   test("override header needs the secret and a valid target", async () => {
     const noSecret = await get(`${g.url}/whoami`, { "x-cutover-target": "candidate" });
     assert.equal(noSecret.status, 403);
-    assert.equal((JSON.parse(noSecret.text) as { error: { code: string } }).error.code, "CUTOVER_ERR_OVERRIDE_FORBIDDEN");
+    assert.equal(
+      (JSON.parse(noSecret.text) as { error: { code: string } }).error.code,
+      "CUTOVER_ERR_OVERRIDE_FORBIDDEN",
+    );
     const bad = await get(`${g.url}/whoami`, { "x-cutover-target": "elsewhere", "x-cutover-secret": "tester-secret" });
     assert.equal(bad.status, 400);
     const ok = await get(`${g.url}/whoami`, {

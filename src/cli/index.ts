@@ -98,7 +98,7 @@ main(process.argv.slice(2)).then(
     }
     const isUsage = err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS");
     if (isUsage) {
-      process.stderr.write(`error CUTOVER_ERR_USAGE: ${(err).message}\n`);
+      process.stderr.write(`error CUTOVER_ERR_USAGE: ${err.message}\n`);
       process.exit(2);
     }
     process.stderr.write(

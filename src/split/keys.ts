@@ -1,5 +1,8 @@
 /** The request headers as Node gives them (lower-cased names). */
-export type IncomingHttpHeaders = Record<string, string | string[] | undefined> & { authorization?: string; cookie?: string };
+export type IncomingHttpHeaders = Record<string, string | string[] | undefined> & {
+  authorization?: string;
+  cookie?: string;
+};
 
 /**
  * A bucket key source, compiled from config strings: "jwt.sub", "cookie:NAME", "header:NAME", "ip".
