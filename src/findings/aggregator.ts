@@ -1,0 +1,316 @@
+import { createHash } from "node:crypto";
+import { compilePathPatterns, type PathPattern } from "../diff/json-path.js";
+import type { Difference } from "../diff/types.js";
+import { CutoverError } from "../errors/index.js";
+import type { NoiseClass } from "../noise/model.js";
+import { redactHeaders } from "../redact/headers.js";
+import { redactTarget } from "../redact/url.js";
+import { isIgnored, maskDifference } from "./filters.js";
+import { summarizeResponse } from "./summary.js";
+import type {
+  Example,
+  Exchange,
+  Finding,
+  FindingsRows,
+  FindingView,
+  NoiseInput,
+  RouteRow,
+  RouteSummary,
+} from "./types.js";
+import { wilson } from "./wilson.js";
+
+export interface AggregatorOptions {
+  /** Examples kept per finding (config diff.examples). Default 5. */
+  examples: number;
+  /** config diff.redact.headers / diff.redact.paths, on top of the built-in heuristics. */
+  redactHeaders: readonly string[];
+  redactPaths: readonly string[];
+  /** config diff.ignore.*: findings recorded before an ignore was added are hidden, not deleted. */
+  ignoreHeaders: readonly string[];
+  ignorePaths: readonly string[];
+  /** Body preview cap per response in an example, in characters. Default 16384. */
+  previewChars: number;
+}
+
+const DEFAULTS: AggregatorOptions = {
+  examples: 5,
+  redactHeaders: [],
+  redactPaths: [],
+  ignoreHeaders: [],
+  ignorePaths: [],
+  previewChars: 16_384,
+};
+export const MAX_EXAMPLE_DIFFERENCES = 50;
+// Distinct combinations of findings remembered per route; beyond, requests count as differing.
+const MAX_SIGNATURES = 1000;
+
+interface RouteState extends RouteRow {
+  signatureCounts: Map<string, number>;
+}
+
+/** The id of a finding: a short hash of what it groups by, stable across restarts. */
+export function findingId(routeName: string, template: string, kind: string, groupPath: string): string {
+  return createHash("sha256").update(`${routeName}\n${template}\n${kind}\n${groupPath}`).digest("hex").slice(0, 12);
+}
+
+/**
+ * Findings in memory: differences grouped by (route, template, kind, group path), with counts,
+ * first/last seen, noise class, examples and rates over the route's mirrored requests. Pure;
+ * the store persists toRows() and restores with fromRows().
+ */
+export class FindingsAggregator {
+  readonly options: AggregatorOptions;
+  private readonly findings = new Map<string, Finding>();
+  private readonly routeStates = new Map<string, RouteState>();
+  private readonly redactPatterns: readonly PathPattern[];
+  private readonly ignorePatterns: readonly PathPattern[];
+  private readonly ignoreHeaderSet: ReadonlySet<string>;
+
+  constructor(options: Partial<AggregatorOptions> = {}) {
+    this.options = { ...DEFAULTS, ...options };
+    this.redactPatterns = compilePathPatterns(this.options.redactPaths);
+    this.ignorePatterns = compilePathPatterns(this.options.ignorePaths);
+    this.ignoreHeaderSet = new Set(this.options.ignoreHeaders.map((h) => h.toLowerCase()));
+  }
+
+  /** Counts mirrored requests of a route, the denominator of every rate. Call once per compared pair. */
+  countMirrored(routeName: string, template: string, n = 1): void {
+    this.route(routeName, template).mirrored += n;
+  }
+
+  /**
+   * Records one exchange's differences. Returns the ids of the findings it touched. Call
+   * countMirrored for the exchange too (also when there are no differences).
+   */
+  add(exchange: Exchange, differences: readonly Difference[], noise: NoiseInput): string[] {
+    const route = this.route(exchange.routeName, exchange.template);
+    const kept: { d: Difference; cls: NoiseClass; reason?: string }[] = [];
+    differences.forEach((d, i) => {
+      if (isIgnored(d.groupPath, this.ignorePatterns, this.ignoreHeaderSet)) {
+        route.ignoredDifferences++;
+        return;
+      }
+      const n = typeof noise === "string" ? noise : typeof noise === "function" ? noise(d) : (noise[i] ?? "real");
+      const safe = maskDifference(d, this.redactPatterns, this.options.redactHeaders);
+      kept.push(typeof n === "string" ? { d: safe, cls: n } : { d: safe, cls: n.class, reason: n.reason });
+    });
+    if (kept.length === 0) return [];
+    let example: Example | undefined;
+    const touched = new Set<string>();
+    for (const { d, cls, reason } of kept) {
+      const id = findingId(exchange.routeName, exchange.template, d.kind, d.groupPath);
+      let f = this.findings.get(id);
+      if (!f) {
+        f = {
+          id,
+          routeName: exchange.routeName,
+          template: exchange.template,
+          kind: d.kind,
+          groupPath: d.groupPath,
+          count: 0,
+          firstSeen: exchange.at,
+          lastSeen: exchange.at,
+          noise: cls,
+          noiseCounts: { real: 0, noise_secondary: 0, noise_generated: 0 },
+          sample: d,
+          examples: [],
+        };
+        this.findings.set(id, f);
+      }
+      if (touched.has(id)) continue; // several list items of one request count once
+      touched.add(id);
+      f.count++;
+      f.firstSeen = Math.min(f.firstSeen, exchange.at);
+      f.lastSeen = Math.max(f.lastSeen, exchange.at);
+      f.noise = cls;
+      if (reason !== undefined) f.noiseReason = reason;
+      else delete f.noiseReason;
+      f.noiseCounts[cls]++;
+      f.sample = d;
+      const max = this.options.examples;
+      if (max > 0) {
+        example ??= this.example(
+          exchange,
+          kept.map((k) => k.d),
+        );
+        // Keep the first max−1 examples and always the latest in the last slot.
+        if (f.examples.length < max) f.examples.push(example);
+        else f.examples[max - 1] = example;
+      }
+    }
+    this.recordSignature(route, [...touched].sort().join(","));
+    return [...touched];
+  }
+
+  private example(exchange: Exchange, differences: Difference[]): Example {
+    const opts = { ...this.options, redactPaths: this.redactPatterns };
+    const req = redactHeaders(exchange.requestHeaders, this.options.redactHeaders);
+    const target = redactTarget(exchange.path);
+    const legacy = summarizeResponse(exchange.legacy, opts, "legacy");
+    const candidate = summarizeResponse(exchange.candidate, opts, "candidate");
+    return {
+      exchangeId: exchange.id,
+      at: exchange.at,
+      method: exchange.method,
+      path: target.target,
+      requestHeaders: req.headers,
+      legacy: legacy.summary,
+      candidate: candidate.summary,
+      differences: differences.slice(0, MAX_EXAMPLE_DIFFERENCES),
+      masked: [
+        ...target.masked,
+        ...req.masked.map((n) => `request header:${n}`),
+        ...legacy.masked,
+        ...candidate.masked,
+      ],
+    };
+  }
+
+  private recordSignature(route: RouteState, sig: string): void {
+    const n = route.signatureCounts.get(sig);
+    if (n !== undefined) route.signatureCounts.set(sig, n + 1);
+    else if (route.signatureCounts.size < MAX_SIGNATURES) route.signatureCounts.set(sig, 1);
+    else route.overflow++;
+  }
+
+  private route(routeName: string, template: string): RouteState {
+    const key = `${routeName}\n${template}`;
+    let r = this.routeStates.get(key);
+    if (!r) {
+      r = {
+        routeName,
+        template,
+        mirrored: 0,
+        signatures: [],
+        signatureCounts: new Map(),
+        overflow: 0,
+        ignoredDifferences: 0,
+      };
+      this.routeStates.set(key, r);
+    }
+    return r;
+  }
+
+  /** Marks a finding as accepted: kept and still counted, but no longer part of the parity rate. */
+  accept(id: string, reason: string, by: string, at = Date.now()): Finding {
+    const f = this.findings.get(id);
+    if (!f) throw new CutoverError("CUTOVER_ERR_FINDING_NOT_FOUND", id);
+    f.accepted = { reason, by, at };
+    return f;
+  }
+
+  /** Withdraws an acceptance. */
+  unaccept(id: string): Finding {
+    const f = this.findings.get(id);
+    if (!f) throw new CutoverError("CUTOVER_ERR_FINDING_NOT_FOUND", id);
+    delete f.accepted;
+    return f;
+  }
+
+  get(id: string): FindingView | undefined {
+    const f = this.findings.get(id);
+    return f && this.view(f);
+  }
+
+  private view(f: Finding): FindingView {
+    const route = this.routeStates.get(`${f.routeName}\n${f.template}`);
+    const mirrored = Math.max(route?.mirrored ?? 0, f.count);
+    return {
+      ...f,
+      rate: wilson(f.count, mirrored),
+      ignored: isIgnored(f.groupPath, this.ignorePatterns, this.ignoreHeaderSet),
+    };
+  }
+
+  /** Findings, most frequent first. By default: real, unaccepted and not ignored ones only. */
+  list(
+    filter: { route?: string; includeNoise?: boolean; includeAccepted?: boolean; includeIgnored?: boolean } = {},
+  ): FindingView[] {
+    const out: FindingView[] = [];
+    for (const f of this.findings.values()) {
+      if (filter.route !== undefined && f.routeName !== filter.route && f.template !== filter.route) continue;
+      const v = this.view(f);
+      if (!filter.includeNoise && v.noise !== "real") continue;
+      if (!filter.includeAccepted && v.accepted) continue;
+      if (!filter.includeIgnored && v.ignored) continue;
+      out.push(v);
+    }
+    return out.sort((a, b) => b.count - a.count || a.id.localeCompare(b.id));
+  }
+
+  /** Per route: mirrored requests and the share with at least one real, unaccepted difference. */
+  routes(): RouteSummary[] {
+    const counted = new Set<string>();
+    for (const f of this.findings.values()) {
+      const v = this.view(f);
+      if (v.noise === "real" && !v.accepted && !v.ignored) counted.add(f.id);
+    }
+    const out: RouteSummary[] = [];
+    for (const r of this.routeStates.values()) {
+      let differing = r.overflow;
+      for (const [sig, n] of r.signatureCounts) if (sig.split(",").some((id) => counted.has(id))) differing += n;
+      const findings = { real: 0, noise: 0, accepted: 0, ignored: 0 };
+      for (const f of this.findings.values()) {
+        if (f.routeName !== r.routeName || f.template !== r.template) continue;
+        const v = this.view(f);
+        if (v.ignored) findings.ignored++;
+        else if (v.accepted) findings.accepted++;
+        else if (v.noise === "real") findings.real++;
+        else findings.noise++;
+      }
+      const mirrored = Math.max(r.mirrored, differing);
+      out.push({
+        routeName: r.routeName,
+        template: r.template,
+        mirrored: r.mirrored,
+        differing,
+        rate: wilson(differing, mirrored),
+        findings,
+      });
+    }
+    return out.sort((a, b) => a.routeName.localeCompare(b.routeName) || a.template.localeCompare(b.template));
+  }
+
+  /** Drops findings last seen before `cutoff` (config diff.retention). Returns how many. */
+  prune(cutoff: number): number {
+    let n = 0;
+    for (const [id, f] of this.findings) {
+      if (f.lastSeen < cutoff) {
+        this.findings.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  toRows(): FindingsRows {
+    const routes: RouteRow[] = [...this.routeStates.values()].map(({ signatureCounts, ...r }) => ({
+      ...r,
+      signatures: [...signatureCounts],
+    }));
+    const findings: FindingsRows["findings"] = [];
+    const examples: FindingsRows["examples"] = [];
+    for (const { examples: ex, ...f } of this.findings.values()) {
+      findings.push(f);
+      ex.forEach((example, slot) => examples.push({ findingId: f.id, slot, example }));
+    }
+    return { version: 1, routes, findings, examples };
+  }
+
+  static fromRows(rows: FindingsRows, options: Partial<AggregatorOptions> = {}): FindingsAggregator {
+    if ((rows as { version: unknown }).version !== 1)
+      throw new Error(`unsupported findings version ${String(rows.version)}`);
+    const a = new FindingsAggregator(options);
+    for (const r of rows.routes) {
+      a.routeStates.set(`${r.routeName}\n${r.template}`, {
+        ...r,
+        signatures: [],
+        signatureCounts: new Map(r.signatures),
+      });
+    }
+    for (const f of rows.findings) a.findings.set(f.id, { ...f, examples: [] });
+    for (const e of [...rows.examples].sort((x, y) => x.slot - y.slot))
+      a.findings.get(e.findingId)?.examples.push(e.example);
+    return a;
+  }
+}

@@ -1,0 +1,19 @@
+/** Findings: differences grouped per route, kind and path, with rates, examples and an HTML report. */
+export { FindingsAggregator, findingId, type AggregatorOptions, MAX_EXAMPLE_DIFFERENCES } from "./aggregator.js";
+export { buildReport, type ReportData } from "./report-data.js";
+export { renderHtmlReport, formatRate } from "./report-html.js";
+export { summarizeResponse } from "./summary.js";
+export { wilson } from "./wilson.js";
+export type {
+  Acceptance,
+  Example,
+  Exchange,
+  Finding,
+  FindingsRows,
+  FindingView,
+  NoiseInput,
+  Rate,
+  ResponseSummary,
+  RouteRow,
+  RouteSummary,
+} from "./types.js";
