@@ -1,9 +1,9 @@
 import { SENSITIVE_HEADERS } from "../redact/keys.js";
 import { decodeBody, type DecodedBody } from "./decode.js";
 import { diffHeaders, VOLATILE_HEADERS } from "./headers.js";
-import { diffJson } from "./json-diff.js";
+import { diffJson, type JsonDiffOptions } from "./json-diff.js";
 import { parseJsonFast, parseJsonLossless } from "./json-parse.js";
-import { compilePathPatterns, type PathPattern } from "./json-path.js";
+import { compilePathPatterns, depthMask } from "./json-path.js";
 import { bodyKindOf, decodeText, headerValue, parseContentType, type BodyKind, type ContentType } from "./media.js";
 import { activeRules, type ActiveRules } from "./presets.js";
 import { diffDelivery, diffSse, parseSse } from "./sse.js";
@@ -18,8 +18,8 @@ import type { CapturedResponse, DiffOptions, DiffRequest, Difference } from "./t
 interface Compiled {
   ignoreHeaders: ReadonlySet<string>;
   sensitiveHeaders: ReadonlySet<string>;
-  ignorePaths: readonly PathPattern[];
-  redactPaths: readonly PathPattern[];
+  /** Ignore and redact patterns for JSON bodies and SSE data. */
+  json: Required<JsonDiffOptions>;
   rules: ActiveRules;
 }
 
@@ -29,11 +29,11 @@ const compiledCache = new WeakMap<DiffOptions, Compiled>();
 function compile(opts: DiffOptions): Compiled {
   let c = compiledCache.get(opts);
   if (c) return c;
+  const ignore = compilePathPatterns(opts.ignorePaths);
   c = {
     ignoreHeaders: new Set([...VOLATILE_HEADERS, ...opts.ignoreHeaders.map((h) => h.toLowerCase())]),
     sensitiveHeaders: new Set([...SENSITIVE_HEADERS, ...(opts.redactHeaders ?? []).map((h) => h.toLowerCase())]),
-    ignorePaths: compilePathPatterns(opts.ignorePaths),
-    redactPaths: compilePathPatterns(opts.redactPaths ?? []),
+    json: { ignore, redact: compilePathPatterns(opts.redactPaths ?? []), ignoreDepths: depthMask(ignore) },
     rules: activeRules(opts.presets),
   };
   compiledCache.set(opts, c);
@@ -143,13 +143,7 @@ function diffBodies(legacy: CapturedResponse, candidate: CapturedResponse, c: Co
   }
   if (ka === "sse" && kb === "sse") {
     const timing = { legacy: legacy.timing, candidate: candidate.timing };
-    diffSse(
-      decodeText(a.body, cta),
-      decodeText(b.body, ctb),
-      timing,
-      { ignore: c.ignorePaths, redact: c.redactPaths },
-      out,
-    );
+    diffSse(decodeText(a.body, cta), decodeText(b.body, ctb), timing, c.json, out);
     return;
   }
   if (ka === "json" || kb === "json") {
@@ -161,7 +155,7 @@ function diffBodies(legacy: CapturedResponse, candidate: CapturedResponse, c: Co
     const pb = b.body.length === 0 ? undefined : parseJsonFast(tb);
     if (pa?.ok && pb?.ok) {
       const mark = out.length;
-      const jopts = { ignore: c.ignorePaths, redact: c.redactPaths };
+      const jopts = c.json;
       if (diffJson(pa.value, pb.value, jopts, out)) return;
       // A number at or beyond 2^53 was rounded by JSON.parse: start over with exact numbers.
       out.length = mark;

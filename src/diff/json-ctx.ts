@@ -1,6 +1,13 @@
 import { isSensitiveKey, looksLikeSecretValue, REDACTED } from "../redact/keys.js";
 import { canonicalDecimal, containsUnsafeNumber, ExactNumber, isUnsafeNumber } from "./json-parse.js";
-import { formatPath, matchesAt, matchesPathOrAncestor, type PathPattern, type Segment } from "./json-path.js";
+import {
+  formatPath,
+  MASK_DEPTHS,
+  matchesAt,
+  matchesPathOrAncestor,
+  type PathPattern,
+  type Segment,
+} from "./json-path.js";
 import { previewJson } from "./json-stringify.js";
 import type { DiffKind, Difference } from "./types.js";
 
@@ -16,6 +23,8 @@ export const MAX_JSON_DIFFERENCES = 100;
 export interface Ctx {
   readonly out: Difference[];
   readonly ignore: readonly PathPattern[];
+  /** depthMask(ignore): depths at which an ignore pattern can match. */
+  readonly ignoreDepths: Uint8Array;
   readonly redact: readonly PathPattern[];
   readonly segs: Segment[];
   depth: number;
@@ -50,7 +59,8 @@ export function typeOf(v: unknown): JsonType {
 /** Enters a child; false (and nothing entered) when an ignore pattern covers it. */
 export function push(ctx: Ctx, seg: Segment): boolean {
   ctx.segs[ctx.depth++] = seg;
-  if (ctx.ignore.length > 0 && matchesAt(ctx.ignore, ctx.segs, ctx.depth)) {
+  const check = ctx.depth < MASK_DEPTHS ? ctx.ignoreDepths[ctx.depth] === 1 : ctx.ignore.length > 0;
+  if (check && matchesAt(ctx.ignore, ctx.segs, ctx.depth)) {
     ctx.depth--;
     return false;
   }

@@ -1,7 +1,7 @@
 import { diffArray } from "./json-array.js";
 import { emit, push, typeOf, MAX_JSON_DIFFERENCES, type Ctx } from "./json-ctx.js";
 import { isUnsafeNumber, numbersEqual, type ExactNumber } from "./json-parse.js";
-import { matchesAt, type PathPattern } from "./json-path.js";
+import { depthMask, matchesAt, type PathPattern } from "./json-path.js";
 import { formatChange } from "./shape.js";
 import type { Difference } from "./types.js";
 
@@ -19,6 +19,8 @@ const MAX_DEPTH = 200;
 export interface JsonDiffOptions {
   ignore: readonly PathPattern[];
   redact: readonly PathPattern[];
+  /** depthMask(ignore), precomputed by callers that diff many documents with the same options. */
+  ignoreDepths?: Uint8Array;
 }
 
 /**
@@ -30,6 +32,7 @@ export function diffJson(legacy: unknown, candidate: unknown, opts: JsonDiffOpti
   const ctx: Ctx = {
     out,
     ignore: opts.ignore,
+    ignoreDepths: opts.ignoreDepths ?? depthMask(opts.ignore),
     redact: opts.redact,
     segs: [],
     depth: 0,

@@ -152,6 +152,26 @@ export function matchesAt(patterns: readonly PathPattern[], segs: readonly Segme
   return false;
 }
 
+/** Depths below this are looked up in an ignore mask; deeper ones are always checked. */
+export const MASK_DEPTHS = 256;
+
+/**
+ * Which depths some pattern can match at (1 = check), so the walk skips the matcher at every
+ * other depth: `$.meta.request_id` can only match at depth 2, `$..trace_id` at depth ≥ 1.
+ */
+export function depthMask(patterns: readonly PathPattern[]): Uint8Array {
+  const mask = new Uint8Array(MASK_DEPTHS);
+  for (const p of patterns) {
+    if (p.fixedLength !== -1) {
+      if (p.fixedLength < MASK_DEPTHS) mask[p.fixedLength] = 1;
+      continue;
+    }
+    const min = p.tokens.filter((t) => t.t !== "descend").length;
+    mask.fill(1, Math.min(min, MASK_DEPTHS));
+  }
+  return mask;
+}
+
 /** True when a pattern matches the path or one of its ancestors ("this path and everything below"). */
 export function matchesPathOrAncestor(patterns: readonly PathPattern[], segs: readonly Segment[]): boolean {
   for (let d = 0; d <= segs.length; d++) if (matchesAt(patterns, segs, d)) return true;
