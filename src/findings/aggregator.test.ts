@@ -195,6 +195,19 @@ describe("FindingsAggregator", () => {
   });
 });
 
+describe("FindingsAggregator bounds", () => {
+  it("beyond maxFindings new groups are not opened, and their requests count as differing", () => {
+    const agg = new FindingsAggregator({ maxFindings: 1 });
+    const l = captured(200, fastapiHeaders(), '{"a":1,"b":1}');
+    const c = captured(200, fastapiHeaders(), '{"a":2,"b":2}');
+    agg.countMirrored(ROUTE, TEMPLATE, 2);
+    agg.add(exchange(1, l, c), diffResponses(l, c, OPTS), "real");
+    assert.equal(agg.list().length, 1);
+    agg.accept(agg.list()[0]?.id ?? "", "fine", "me");
+    assert.equal(agg.routes()[0]?.differing, 1, "the unrecorded $.b keeps the request counted");
+  });
+});
+
 describe("wilson", () => {
   it("matches known values and stays inside [0, 1]", () => {
     const r = wilson(10, 100);

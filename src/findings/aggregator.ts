@@ -28,8 +28,10 @@ export interface AggregatorOptions {
   /** config diff.ignore.*: findings recorded before an ignore was added are hidden, not deleted. */
   ignoreHeaders: readonly string[];
   ignorePaths: readonly string[];
-  /** Body preview cap per response in an example, in characters. Default 16384. */
+  /** Body preview cap per response in an example, in characters. Default 8192. */
   previewChars: number;
+  /** Findings kept; differences that would open a new one beyond it count as differing, unrecorded. Default 2000. */
+  maxFindings: number;
 }
 
 const DEFAULTS: AggregatorOptions = {
@@ -38,7 +40,8 @@ const DEFAULTS: AggregatorOptions = {
   redactPaths: [],
   ignoreHeaders: [],
   ignorePaths: [],
-  previewChars: 16_384,
+  previewChars: 8192,
+  maxFindings: 2000,
 };
 export const MAX_EXAMPLE_DIFFERENCES = 50;
 // Distinct combinations of findings remembered per route; beyond, requests count as differing.
@@ -96,11 +99,16 @@ export class FindingsAggregator {
     });
     if (kept.length === 0) return [];
     let example: Example | undefined;
+    let unrecorded = false;
     const touched = new Set<string>();
     for (const { d, cls, reason } of kept) {
       const id = findingId(exchange.routeName, exchange.template, d.kind, d.groupPath);
       let f = this.findings.get(id);
       if (!f) {
+        if (this.findings.size >= this.options.maxFindings) {
+          unrecorded = true;
+          continue;
+        }
         f = {
           id,
           routeName: exchange.routeName,
@@ -138,7 +146,9 @@ export class FindingsAggregator {
         else f.examples[max - 1] = example;
       }
     }
-    this.recordSignature(route, [...touched].sort().join(","));
+    // Without a finding to accept it later, such a request always counts as differing.
+    if (unrecorded) route.overflow++;
+    else this.recordSignature(route, [...touched].sort().join(","));
     return [...touched];
   }
 

@@ -125,7 +125,7 @@ export interface RouteRow {
   mirrored: number;
   /** Requests by the set of finding ids they showed ("id1,id2" → count), so rates follow later accepts. */
   signatures: [string, number][];
-  /** Differing requests whose signature did not fit (always counted as differing). */
+  /** Differing requests whose signature did not fit, or that hit maxFindings (always counted as differing). */
   overflow: number;
   /** Differences dropped at aggregation by a declarative ignore. */
   ignoredDifferences: number;

@@ -13,13 +13,14 @@ import { GENERATED_SHAPES, numberShape, stringShape } from "../diff/shape.js";
 export interface GeneratedLimits {
   /** Requests a path must have been seen in before it can be judged. Default 5. */
   minObservations: number;
-  /** Paths tracked per route template; later paths are not learned. Default 256. */
+  /** Paths tracked per route template; later paths are not learned. Default 128. */
   maxPathsPerRoute: number;
-  /** Distinct per-request values remembered per path. Default 32. */
+  /** Distinct per-request values remembered per path (enough to tell "varies" from "repeats"). Default 16. */
   maxDistinct: number;
 }
 
-export const DEFAULT_GENERATED: GeneratedLimits = { minObservations: 5, maxPathsPerRoute: 256, maxDistinct: 32 };
+// Worst case about 500 bytes per path: 500 templates × 128 paths ≈ 32 MB; typical services use far less.
+export const DEFAULT_GENERATED: GeneratedLimits = { minObservations: 5, maxPathsPerRoute: 128, maxDistinct: 16 };
 
 // Share of observations that must agree before a path is called generated.
 const MOSTLY = 0.8;

@@ -31,7 +31,7 @@ export type NoiseClass = "real" | "noise_secondary" | "noise_generated";
 export interface NoiseOptions {
   secondary: SecondaryThresholds;
   generated: GeneratedLimits;
-  /** Route templates tracked; later templates are not learned (their differences stay "real"). Default 1000. */
+  /** Route templates tracked; later templates are not learned (their differences stay "real"). Default 500. */
   maxTemplates: number;
 }
 
@@ -84,7 +84,7 @@ export class NoiseModel {
     this.options = {
       secondary: { ...DEFAULT_SECONDARY, ...options.secondary },
       generated: { ...DEFAULT_GENERATED, ...options.generated },
-      maxTemplates: options.maxTemplates ?? 1000,
+      maxTemplates: options.maxTemplates ?? 500,
     };
   }
 
