@@ -23,10 +23,10 @@ function item(i: number, changed: boolean): Record<string, unknown> {
 }
 
 function document(changed: boolean): Record<string, unknown> {
-  const items = Array.from({ length: 9 }, (_, i) => item(i, changed));
+  const items = Array.from({ length: 11 }, (_, i) => item(i, changed));
   return {
     items,
-    meta: { page: 1, per_page: 9, total: changed ? 10 : 9, request_id: "6f1c2e0a-8c4b-4a8e-9d7a-0f3b2c1d4e5f" },
+    meta: { page: 1, per_page: 11, total: changed ? 12 : 11, request_id: "6f1c2e0a-8c4b-4a8e-9d7a-0f3b2c1d4e5f" },
     owner: { id: 42, display_name: "Zoë Ångström", email: "zoe@example.test" },
   };
 }
