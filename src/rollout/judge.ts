@@ -1,0 +1,241 @@
+import type { RolloutConfig } from "../config/schema.js";
+import { gate, metricChecks, type Check, type ReportContext } from "../stats/checks.js";
+import { fmtMs, fmtN, sum } from "../stats/format.js";
+import { holm, normalQuantile, planCandidateRequests, type ErrorEvidence } from "../stats/index.js";
+import { DEFAULT_POLICY, stageAlpha, type JudgePolicy, type Margins } from "../stats/policy.js";
+import { Window, type Channel, type WindowSnapshot } from "./window.js";
+
+export type { Check, CheckName, CheckStatus } from "../stats/checks.js";
+export { DEFAULT_POLICY, stageAlpha, type JudgePolicy, type Margins } from "../stats/policy.js";
+
+/**
+ * The judge: window in, verdict out (research §6). Pure: time comes in `now`, no I/O.
+ *
+ * Guardrails (roll back now) are likelihood-ratio tests that stay valid however often the judge
+ * looks (stats/sequential.ts), combined by weighted Holm across route × metric so a stage's
+ * rollback decision has family-wise error ≤ its α (stats/policy.ts); a tripped test must also
+ * be practically significant (beyond the configured margin). Each guardrail caps every user's
+ * contribution at `userCap` events (stats/cluster.ts), so one broken user is never "many
+ * independent failures". The promotion gate needs the minimum duration, the minimum sample
+ * planned from the margins (§6.3d), non-inferiority on every metric with cluster-robust
+ * (delta-method) effective sizes — so that same broken user is not averaged away either: their
+ * errors keep the gate shut — and route coverage before the last stage. Anything else holds;
+ * lack of evidence is never a pass or a fail. Live stages compare candidate with legacy
+ * requests; `shadow` compares the candidate's mirrored answers with legacy's (latency) and
+ * judges parity. Metric evidence and sentences live in stats/metrics.ts and stats/checks.ts.
+ */
+
+export type Outcome = "promote" | "hold" | "rollback";
+
+export interface Verdict {
+  outcome: Outcome;
+  stage: { index: number; value: "shadow" | number };
+  at: number;
+  reasons: string[];
+  checks: Check[];
+  /** Candidate requests (mirrored ones in shadow) the stage needs, from the margins. */
+  minRequests: number;
+  /** Candidate requests (mirrored ones in shadow) in the window. */
+  candidateRequests: number;
+  /** Time judged: since warm-up ended, minus pauses. */
+  elapsedMs: number;
+  /** max_duration has passed without a promote verdict. */
+  timedOut: boolean;
+  /** When the gate could first pass at the current candidate request rate. */
+  eta?: { ms: number; at: number; requestsRemaining: number; ratePerMin: number };
+  /** Request ids behind the outcome (rollback evidence first). */
+  examples: string[];
+}
+
+export interface JudgeStage {
+  index: number;
+  value: "shadow" | number;
+  /** Number of stages (promotion into the last one needs route coverage). */
+  count: number;
+  startedAt: number;
+  warmupUntil: number;
+  /** Time paused during this stage (excluded from durations). */
+  pausedMs?: number;
+}
+
+export type JudgeConfig = Pick<
+  RolloutConfig,
+  "min_duration" | "max_duration" | "min_requests" | "margins" | "on_timeout" | "coverage_min_requests"
+>;
+
+export interface JudgeInput {
+  /** The stage's window: a Window, a snapshot, or snapshots to merge (one per instance). */
+  window: Window | WindowSnapshot | readonly WindowSnapshot[];
+  stage: JudgeStage;
+  now: number;
+  config: JudgeConfig;
+  /** Routes under the rollout (fixes the Holm family); default: the window's routes. */
+  routes?: readonly string[];
+  /** Cumulative per-route counts since the rollout began; default: the window's coverage tallies. */
+  coverage?: Readonly<Record<string, { legacy: number; candidate: number; mirrored?: number }>>;
+  policy?: Partial<JudgePolicy>;
+}
+
+const MARGIN = /^\+?\s*(\d+(?:\.\d+)?)\s*(pt|%)?$/;
+
+/** "+0.5pt" or 0.5 → 0.005; "+20%" or 20 → 0.2; "0.1%" or 0.1 → 0.001. */
+export function parseMargins(m: JudgeConfig["margins"]): Margins {
+  const one = (v: number | string, fallback: number): number => {
+    if (typeof v === "number") return (Number.isFinite(v) && v >= 0 ? v : fallback) / 100;
+    const hit = MARGIN.exec(v.trim());
+    return (hit?.[1] ? Number(hit[1]) : fallback) / 100;
+  };
+  return { errorRate: one(m.error_rate, 0.5), p95: one(m.p95_latency, 20), parity: one(m.parity, 0.1) };
+}
+
+type Ctx = ReportContext & { window: Window };
+
+export function judge(input: JudgeInput): Verdict {
+  const policy: JudgePolicy = { ...DEFAULT_POLICY, ...input.policy };
+  const window = toWindow(input.window);
+  const { stage, now, config } = input;
+  const shadow = stage.value === "shadow";
+  const weight = stage.value === "shadow" ? 0 : stage.value;
+  const routes = [...new Set(input.routes ?? window.routes())].sort();
+  const channel: Channel = shadow ? "candidate:mirror" : "candidate";
+  const z = normalQuantile(policy.gateConfidence);
+  const ctx: Ctx = {
+    routes,
+    cand: routes.map((r) => window.cell(r, channel)),
+    base: routes.map((r) => window.cell(r, "legacy")),
+    parity: routes.map((r) => window.parity(r)),
+    window,
+    policy,
+    metric: { ...policy, z },
+    margins: parseMargins(config.margins),
+    weight,
+    shadow,
+  };
+  const paused = stage.pausedMs ?? 0;
+  const elapsed = Math.max(0, now - Math.max(stage.startedAt, stage.warmupUntil) - paused);
+  const timedOut = now - stage.startedAt - paused >= config.max_duration;
+  const nc = sum(ctx.cand.map((c) => c?.n ?? 0));
+  const { guards, gates, info, errors } = metricChecks(ctx);
+  const plan = config.min_requests ?? planned(ctx, errors);
+  const head = { stage: { index: stage.index, value: stage.value }, at: now, minRequests: plan, candidateRequests: nc };
+  const early = (reason: string): Verdict => ({
+    ...head,
+    outcome: "hold",
+    reasons: [reason],
+    checks: [],
+    elapsedMs: elapsed,
+    timedOut,
+    examples: [],
+  });
+  if (now < stage.warmupUntil)
+    return early(`Warming up for another ${fmtMs(stage.warmupUntil - now)}; nothing is judged yet.`);
+  if (!shadow && weight >= 100) return early("At 100% no legacy traffic is left to compare with; nothing to judge.");
+
+  const h = holm(
+    guards.map((g) => g.p),
+    stageAlpha(policy, weight),
+    guards.map((g) => g.share),
+  );
+  guards.forEach((g, i) => {
+    g.check.numbers.holm_threshold = h.thresholds[i] ?? 0;
+    g.check.numbers.p_adjusted = h.adjusted[i] ?? 1;
+    if (h.rejected[i] && g.practical) g.check.status = "fail";
+  });
+
+  const what = shadow ? "mirrored candidate" : "candidate";
+  gates.unshift(
+    gate(
+      "duration",
+      elapsed >= config.min_duration,
+      `The stage has run ${fmtMs(elapsed)} of its ${fmtMs(config.min_duration)} minimum.`,
+      {
+        elapsed_ms: elapsed,
+        min_duration_ms: config.min_duration,
+      },
+    ),
+    gate("sample_size", nc >= plan, `${fmtN(nc)} of the ${fmtN(plan)} ${what} requests the margins need.`, {
+      n: nc,
+      min_requests: plan,
+    }),
+  );
+  if (stage.index + 1 >= stage.count - 1) gates.push(coverageCheck(ctx, input));
+
+  const eta = estimate(nc, plan, elapsed, config.min_duration, now);
+  const tripped = guards.filter((g) => g.check.status === "fail");
+  const open = gates.filter((g) => g.gating && g.status !== "pass");
+  let outcome: Outcome = tripped.length > 0 ? "rollback" : open.length === 0 ? "promote" : "hold";
+  const reasons =
+    outcome === "rollback"
+      ? tripped.map((g) => g.check.summary)
+      : outcome === "promote"
+        ? [`Every gate passed after ${fmtN(nc)} ${what} requests and ${fmtMs(elapsed)}.`]
+        : open.map((c) => c.summary);
+  if (outcome === "hold" && timedOut) {
+    const rollback = config.on_timeout === "rollback";
+    reasons.unshift(
+      `The stage passed max_duration (${fmtMs(config.max_duration)}) without the evidence to promote; on_timeout is ${config.on_timeout}, so ${rollback ? "the candidate is rolled back" : "it keeps holding"}.`,
+    );
+    if (rollback) outcome = "rollback";
+  } else if (outcome === "hold" && eta) {
+    reasons.push(`At ${eta.ratePerMin.toFixed(1)} ${what} requests/min the gate could pass in about ${fmtMs(eta.ms)}.`);
+  }
+  const examples = [...new Set([...tripped, ...guards].flatMap((g) => g.check.examples ?? []))].slice(0, 10);
+  const checks = [...guards.map((g) => g.check), ...gates, ...info];
+  return { ...head, outcome, reasons, checks, elapsedMs: elapsed, timedOut, ...(eta ? { eta } : {}), examples };
+}
+
+function toWindow(w: JudgeInput["window"]): Window {
+  if (w instanceof Window) return w;
+  return Array.isArray(w) ? Window.fromSnapshots(w) : Window.fromSnapshot(w as WindowSnapshot);
+}
+
+function coverageCheck(ctx: Ctx, input: JudgeInput): Check {
+  const cov = input.coverage ?? Object.fromEntries(ctx.window.coverage());
+  const min = input.config.coverage_min_requests;
+  const due = (input.routes ?? Object.keys(cov)).filter((r) => (cov[r]?.legacy ?? 0) > min);
+  const missing = due.filter(
+    (r) => (cov[r]?.candidate ?? 0) + (cov[r]?.mirrored ?? 0) < ctx.policy.coverageMinCandidate,
+  );
+  const list = `${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", …" : ""}`;
+  const summary =
+    missing.length === 0
+      ? `All ${due.length} routes legacy served more than ${min} times have reached the candidate.`
+      : `${missing.length} of ${due.length} routes legacy served more than ${min} times have not reached the candidate yet: ${list}.`;
+  return gate("coverage", missing.length === 0, summary, { routes_due: due.length, routes_missing: missing.length });
+}
+
+/** Candidate requests the stage needs, from the margins (stats/sample-size.ts). */
+function planned(ctx: Ctx, errors: ErrorEvidence | undefined): number {
+  const { policy, margins } = ctx;
+  let above = 0;
+  let nq = 0;
+  for (const B of ctx.base) {
+    if (!B || B.n < policy.minBaseline) continue;
+    above += B.latency.countAbove((1 + margins.p95) * B.latency.quantile(0.95));
+    nq += B.n;
+  }
+  const parity = ctx.parity;
+  return planCandidateRequests({
+    shadow: ctx.shadow,
+    legacyN: sum(ctx.base.map((c) => c?.n ?? 0)),
+    legacyErrors: sum(ctx.base.map((c) => c?.errors ?? 0)),
+    candidateN: sum(ctx.cand.map((c) => c?.n ?? 0)),
+    weight: ctx.weight,
+    legacyShareAboveMargin: nq > 0 ? above / nq : null,
+    parityN: sum(parity.map((p) => p?.n ?? 0)),
+    parityMismatches: sum(parity.map((p) => p?.mismatches ?? 0)),
+    errorMargin: margins.errorRate,
+    parityMargin: margins.parity,
+    designEffect: errors?.designEffect.candidate ?? 1,
+    alpha: 1 - policy.gateConfidence,
+    beta: 1 - policy.power,
+  });
+}
+
+function estimate(n: number, need: number, elapsed: number, minDuration: number, now: number): Verdict["eta"] {
+  if (n <= 0 || elapsed <= 0) return undefined;
+  const perMs = n / elapsed;
+  const remaining = Math.max(0, need - n);
+  const ms = Math.max(remaining / perMs, minDuration - elapsed, 0);
+  return { ms, at: now + ms, requestsRemaining: remaining, ratePerMin: perMs * 60_000 };
+}

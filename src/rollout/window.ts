@@ -1,0 +1,335 @@
+import type { Target } from "../config/schema.js";
+import { LatencyHistogram, type HistogramSnapshot } from "../stats/histogram.js";
+import { UserSample, hashUser, type UserSampleSnapshot } from "../stats/user-sample.js";
+
+/**
+ * The judge's window: what both targets did since the stage began (minus warm-up), kept in
+ * memory as a mergeable accumulator. Pure data structure — no clock, no I/O; the recorder calls
+ * `record` / `recordParity`, the judge reads it, the lead persists `snapshot()`.
+ *
+ * Memory is bounded whatever the traffic:
+ * - cells: one per (route, channel); at most `maxRoutes` routes (default 256), later ones are
+ *   folded into the route "(other)"; channels are legacy, candidate, and their mirrored copies;
+ * - per cell: counters, ≤ 500 status codes, a 1,024-bucket latency histogram (8 KiB), at most
+ *   `examples` request ids per kind, and a user sample of at most `maxUsers` users (default
+ *   1,024) storing {n, errors} plus status and latency of each user's first `firstK` (default 8)
+ *   requests — about 60 bytes per user, so ≤ ~70 KiB per cell;
+ * - user overflow: when a cell's sample is full it halves its hash threshold and evicts the
+ *   users above it (see stats/user-sample.ts), so it stays a uniform random sample of users.
+ *   Totals (n, errors, statuses, histogram) always count every request; only the per-user
+ *   structure the clustering corrections need is sampled;
+ * - parity: per route {n, mismatches, last ids}; coverage: per route cumulative counts.
+ *
+ * `reset()` starts a new stage window but keeps the coverage tallies, which span the whole
+ * rollout (route coverage is judged "before the last stage", over every stage).
+ */
+
+export type Channel = "legacy" | "candidate" | "legacy:mirror" | "candidate:mirror";
+
+export interface RequestSample {
+  route: string;
+  target: Target;
+  /** The bucket key hash identifying the user (never the raw key). */
+  user: string;
+  status: number;
+  latencyMs: number;
+  /** 5xx, gateway timeout or connection reset. */
+  error: boolean;
+  /** A mirrored copy: the answer was compared, never returned. */
+  mirrored: boolean;
+  at: number;
+  /** Request id, kept as an example when the request is an error, slow or unusual. */
+  id?: string;
+}
+
+export interface ParitySample {
+  route: string;
+  mismatch: boolean;
+  at: number;
+  id?: string;
+}
+
+export interface WindowOptions {
+  maxUsers: number;
+  firstK: number;
+  maxRoutes: number;
+  examples: number;
+}
+
+export const DEFAULT_WINDOW_OPTIONS: WindowOptions = { maxUsers: 1024, firstK: 8, maxRoutes: 256, examples: 5 };
+export const OTHER_ROUTE = "(other)";
+
+/** One (route, channel) accumulator. Read-only to everyone but the window. */
+export class WindowCell {
+  n = 0;
+  errors = 0;
+  readonly statuses = new Map<number, number>();
+  readonly latency = new LatencyHistogram();
+  readonly users: UserSample;
+  firstAt = Infinity;
+  lastAt = -Infinity;
+  /** Latest error request ids, slowest request ids, and the first ids seen per status. */
+  errorIds: string[] = [];
+  slowIds: [number, string][] = [];
+  readonly statusIds = new Map<number, string[]>();
+
+  constructor(
+    readonly route: string,
+    readonly channel: Channel,
+    private readonly opts: WindowOptions,
+  ) {
+    this.users = new UserSample(opts.maxUsers, opts.firstK);
+  }
+
+  add(s: RequestSample, hash: number): void {
+    const status = Number.isInteger(s.status) && s.status >= 100 && s.status <= 599 ? s.status : 0;
+    this.n++;
+    if (s.error) this.errors++;
+    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+    this.latency.record(s.latencyMs);
+    this.users.record(hash, status, s.latencyMs, s.error);
+    if (s.at < this.firstAt) this.firstAt = s.at;
+    if (s.at > this.lastAt) this.lastAt = s.at;
+    if (s.id !== undefined) this.keepExamples(s.id, status, s.latencyMs, s.error);
+  }
+
+  private keepExamples(id: string, status: number, ms: number, error: boolean): void {
+    const k = this.opts.examples;
+    if (error) {
+      this.errorIds.push(id);
+      if (this.errorIds.length > k) this.errorIds.shift();
+    }
+    const ids = this.statusIds.get(status) ?? [];
+    if (ids.length < Math.min(k, 2)) this.statusIds.set(status, [...ids, id]);
+    const last = this.slowIds[this.slowIds.length - 1];
+    if (this.slowIds.length < k || (last && ms > last[0])) {
+      this.slowIds.push([ms, id]);
+      this.slowIds.sort((a, b) => b[0] - a[0]);
+      if (this.slowIds.length > k) this.slowIds.pop();
+    }
+  }
+
+  merge(o: WindowCell): void {
+    this.n += o.n;
+    this.errors += o.errors;
+    for (const [st, c] of o.statuses) this.statuses.set(st, (this.statuses.get(st) ?? 0) + c);
+    this.latency.merge(o.latency);
+    this.users.merge(o.users);
+    this.firstAt = Math.min(this.firstAt, o.firstAt);
+    this.lastAt = Math.max(this.lastAt, o.lastAt);
+    const k = this.opts.examples;
+    this.errorIds = [...this.errorIds, ...o.errorIds].slice(-k);
+    this.slowIds = [...this.slowIds, ...o.slowIds].sort((a, b) => b[0] - a[0]).slice(0, k);
+    for (const [st, ids] of o.statusIds)
+      this.statusIds.set(st, [...(this.statusIds.get(st) ?? []), ...ids].slice(0, 2));
+  }
+}
+
+export interface ParityCounts {
+  n: number;
+  mismatches: number;
+  ids: string[];
+}
+
+export interface CoverageCounts {
+  legacy: number;
+  candidate: number;
+  mirrored: number;
+}
+
+export interface CellSnapshot {
+  route: string;
+  channel: Channel;
+  n: number;
+  errors: number;
+  statuses: [number, number][];
+  latency: HistogramSnapshot;
+  users: UserSampleSnapshot;
+  firstAt: number | null;
+  lastAt: number | null;
+  examples: { errors: string[]; slow: [number, string][]; statuses: [number, string[]][] };
+}
+
+/** Plain JSON-able data; `Window.fromSnapshot` restores it exactly. */
+export interface WindowSnapshot {
+  version: 1;
+  options: WindowOptions;
+  cells: CellSnapshot[];
+  parity: ({ route: string } & ParityCounts)[];
+  coverage: ({ route: string } & CoverageCounts)[];
+}
+
+export class Window {
+  readonly options: WindowOptions;
+  private readonly cellMap = new Map<string, WindowCell>();
+  private readonly parityMap = new Map<string, ParityCounts>();
+  private readonly coverageMap = new Map<string, CoverageCounts>();
+
+  constructor(options: Partial<WindowOptions> = {}) {
+    this.options = { ...DEFAULT_WINDOW_OPTIONS, ...options };
+  }
+
+  /** Record one request served (or mirrored) after warm-up. */
+  record(s: RequestSample): void {
+    const route = this.routeName(s.route);
+    const channel: Channel = s.mirrored ? `${s.target}:mirror` : s.target;
+    this.cellFor(route, channel).add(s, hashUser(s.user));
+    const cov = this.coverageFor(route);
+    if (s.target === "legacy") {
+      if (!s.mirrored) cov.legacy++;
+    } else if (s.mirrored) cov.mirrored++;
+    else cov.candidate++;
+  }
+
+  /** Record one mirrored comparison (after noise filtering): did the answers differ? */
+  recordParity(s: ParitySample): void {
+    const route = this.routeName(s.route);
+    this.coverageFor(route);
+    let p = this.parityMap.get(route);
+    if (!p) {
+      p = { n: 0, mismatches: 0, ids: [] };
+      this.parityMap.set(route, p);
+    }
+    p.n++;
+    if (s.mismatch) {
+      p.mismatches++;
+      if (s.id !== undefined) {
+        p.ids.push(s.id);
+        if (p.ids.length > this.options.examples) p.ids.shift();
+      }
+    }
+  }
+
+  /** Start a new stage window. Coverage tallies survive unless `coverage: true`. */
+  reset(opts: { coverage?: boolean } = {}): void {
+    this.cellMap.clear();
+    this.parityMap.clear();
+    if (opts.coverage) this.coverageMap.clear();
+  }
+
+  /** Total requests recorded in the window for a channel (all routes). */
+  total(channel: Channel): number {
+    let n = 0;
+    for (const c of this.cellMap.values()) if (c.channel === channel) n += c.n;
+    return n;
+  }
+
+  cell(route: string, channel: Channel): WindowCell | undefined {
+    return this.cellMap.get(`${channel}\u0000${route}`);
+  }
+
+  cells(): IterableIterator<WindowCell> {
+    return this.cellMap.values();
+  }
+
+  parity(route: string): ParityCounts | undefined {
+    return this.parityMap.get(route);
+  }
+
+  coverage(): ReadonlyMap<string, CoverageCounts> {
+    return this.coverageMap;
+  }
+
+  /** Every route that appears in the window, its parity or its coverage, sorted. */
+  routes(): string[] {
+    const set = new Set<string>();
+    for (const c of this.cellMap.values()) set.add(c.route);
+    for (const r of this.parityMap.keys()) set.add(r);
+    return [...set].sort();
+  }
+
+  /** Adds another window (another gateway instance, or a persisted part) into this one. */
+  merge(o: Window): void {
+    for (const c of o.cellMap.values()) this.cellFor(c.route, c.channel).merge(c);
+    for (const [route, p] of o.parityMap) {
+      const mine = this.parityMap.get(route) ?? { n: 0, mismatches: 0, ids: [] };
+      this.parityMap.set(route, {
+        n: mine.n + p.n,
+        mismatches: mine.mismatches + p.mismatches,
+        ids: [...mine.ids, ...p.ids].slice(-this.options.examples),
+      });
+    }
+    for (const [route, c] of o.coverageMap) {
+      const mine = this.coverageFor(route);
+      mine.legacy += c.legacy;
+      mine.candidate += c.candidate;
+      mine.mirrored += c.mirrored;
+    }
+  }
+
+  snapshot(): WindowSnapshot {
+    return {
+      version: 1,
+      options: { ...this.options },
+      cells: [...this.cellMap.values()].map((c) => ({
+        route: c.route,
+        channel: c.channel,
+        n: c.n,
+        errors: c.errors,
+        statuses: [...c.statuses.entries()].sort((a, b) => a[0] - b[0]),
+        latency: c.latency.snapshot(),
+        users: c.users.snapshot(),
+        firstAt: Number.isFinite(c.firstAt) ? c.firstAt : null,
+        lastAt: Number.isFinite(c.lastAt) ? c.lastAt : null,
+        examples: { errors: [...c.errorIds], slow: c.slowIds.map(([ms, id]) => [ms, id]), statuses: [...c.statusIds] },
+      })),
+      parity: [...this.parityMap].map(([route, p]) => ({ route, n: p.n, mismatches: p.mismatches, ids: [...p.ids] })),
+      coverage: [...this.coverageMap].map(([route, c]) => ({ route, ...c })),
+    };
+  }
+
+  static fromSnapshot(s: WindowSnapshot): Window {
+    const w = new Window(s.options);
+    for (const cs of s.cells) {
+      const c = w.cellFor(cs.route, cs.channel);
+      c.n = cs.n;
+      c.errors = cs.errors;
+      for (const [st, n] of cs.statuses) c.statuses.set(st, n);
+      c.latency.merge(LatencyHistogram.fromSnapshot(cs.latency));
+      c.users.merge(UserSample.fromSnapshot(cs.users, w.options.maxUsers, w.options.firstK));
+      c.firstAt = cs.firstAt ?? Infinity;
+      c.lastAt = cs.lastAt ?? -Infinity;
+      c.errorIds = [...cs.examples.errors];
+      c.slowIds = cs.examples.slow.map(([ms, id]) => [ms, id]);
+      for (const [st, ids] of cs.examples.statuses) c.statusIds.set(st, [...ids]);
+    }
+    for (const p of s.parity) w.parityMap.set(p.route, { n: p.n, mismatches: p.mismatches, ids: [...p.ids] });
+    for (const c of s.coverage) {
+      w.coverageMap.set(c.route, { legacy: c.legacy, candidate: c.candidate, mirrored: c.mirrored });
+    }
+    return w;
+  }
+
+  /** One window from several snapshots (e.g. one per gateway instance). */
+  static fromSnapshots(list: readonly WindowSnapshot[]): Window {
+    const first = list[0];
+    const w = first ? Window.fromSnapshot(first) : new Window();
+    for (const s of list.slice(1)) w.merge(Window.fromSnapshot(s));
+    return w;
+  }
+
+  /** The coverage map doubles as the registry of known routes (it is never reset mid-rollout). */
+  private routeName(route: string): string {
+    if (this.coverageMap.has(route)) return route;
+    return this.coverageMap.size >= this.options.maxRoutes ? OTHER_ROUTE : route;
+  }
+
+  private cellFor(route: string, channel: Channel): WindowCell {
+    const key = `${channel}\u0000${route}`;
+    let c = this.cellMap.get(key);
+    if (!c) {
+      c = new WindowCell(route, channel, this.options);
+      this.cellMap.set(key, c);
+    }
+    return c;
+  }
+
+  private coverageFor(route: string): CoverageCounts {
+    let c = this.coverageMap.get(route);
+    if (!c) {
+      c = { legacy: 0, candidate: 0, mirrored: 0 };
+      this.coverageMap.set(route, c);
+    }
+    return c;
+  }
+}
