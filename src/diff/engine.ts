@@ -68,11 +68,13 @@ export function diffResponses(
       candidate: String(candidate.status),
     });
   }
+  // With no body on either side a Content-Type describes nothing a client can read (Flask labels
+  // empty answers text/html, FastAPI sends none). HEAD is the exception: its headers describe GET's body.
+  const bothEmpty = legacy.body.length === 0 && candidate.body.length === 0 && request?.method.toUpperCase() !== "HEAD";
   const bodiless =
-    BODILESS_STATUS.has(legacy.status) &&
-    BODILESS_STATUS.has(candidate.status) &&
-    legacy.body.length === 0 &&
-    candidate.body.length === 0;
+    bothEmpty &&
+    ((BODILESS_STATUS.has(legacy.status) && BODILESS_STATUS.has(candidate.status)) ||
+      legacy.status === candidate.status);
   diffHeaders(
     legacy.headers,
     candidate.headers,

@@ -12,6 +12,8 @@ export const VOLATILE_HEADERS: readonly string[] = [
   "connection",
   "transfer-encoding",
   "keep-alive",
+  // Bodies are compared after decoding, so whether one side compressed is transport, not meaning.
+  "content-encoding",
 ];
 
 // Comma-separated lists whose order carries no meaning. Flask's Allow order even varies between
@@ -44,16 +46,29 @@ function hasUpper(s: string): boolean {
   return false;
 }
 
-/** The record itself when its names are already lower-case (the mirror's contract), else a lower-cased copy. */
+/**
+ * The record itself when its names are already lower-case (the mirror's contract) and it has no
+ * Vary, else a normalised copy. `Vary: Accept-Encoding` only says the answer may be compressed,
+ * which comparing decoded bodies already accounts for, so that token is dropped.
+ */
 function lowerCased(h: Headers): Headers {
-  for (const k in h) {
-    if (hasUpper(k)) {
-      const out: Headers = {};
-      for (const [name, v] of Object.entries(h)) out[name.toLowerCase()] = v;
-      return out;
+  let copy = false;
+  for (const k in h) if (hasUpper(k) || k === "vary") copy = true;
+  if (!copy) return h;
+  const out: Headers = {};
+  for (const [name, v] of Object.entries(h)) {
+    const n = name.toLowerCase();
+    if (n !== "vary") {
+      out[n] = v;
+      continue;
     }
+    const rest = joined(v)
+      .split(",")
+      .map((t) => t.trim())
+      .filter((t) => t !== "" && t.toLowerCase() !== "accept-encoding");
+    if (rest.length) out[n] = rest.join(", ");
   }
-  return h;
+  return out;
 }
 
 function joined(v: string | string[]): string {

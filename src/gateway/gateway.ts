@@ -14,6 +14,9 @@ import { SqliteStore } from "../store/sqlite.js";
 import { createHandler, type RequestHooks } from "./handler.js";
 import { Runtime } from "./runtime.js";
 import { Upgrades } from "./upgrades.js";
+import { Mirror } from "../mirror/mirror.js";
+import { Parity } from "../mirror/parity.js";
+import { registerFindingsApi } from "../admin/findings.js";
 
 export interface GatewayOptions {
   store?: Store;
@@ -30,6 +33,8 @@ export class Gateway {
   readonly server: Server;
   readonly admin: AdminServer;
   readonly upgrades: Upgrades;
+  readonly parity: Parity;
+  readonly mirror: Mirror;
   private readonly health: HealthChecker;
   private readonly state = { draining: false };
   private readonly sockets = new Set<Socket>();
@@ -44,7 +49,16 @@ export class Gateway {
     this.runtime = new Runtime(config, store, log);
     this.upgrades = new Upgrades(this.runtime);
     this.health = new HealthChecker(this.runtime.allUpstreams());
+    this.parity = new Parity(config, store, this.runtime.metrics);
+    this.mirror = new Mirror(this.runtime, this.parity);
     this.admin = new AdminServer(this);
+    registerFindingsApi(this.admin, this);
+    const hooks: RequestHooks = { ...opts.hooks };
+    if (config.routes.some((r) => r.mirror)) {
+      const outer = opts.hooks;
+      hooks.beforeForward = (req, facts, headers) =>
+        this.mirror.begin(req, facts, headers) ?? outer?.beforeForward?.(req, facts, headers);
+    }
 
     this.server = createServer(
       {
@@ -54,7 +68,7 @@ export class Gateway {
         // Node's 60 s default would cut slow uploads; the per-upstream timeouts guard the rest.
         requestTimeout: 0,
       },
-      createHandler(this.runtime, opts.hooks ?? {}, this.state),
+      createHandler(this.runtime, hooks, this.state),
     );
     this.server.on("connection", (s: Socket) => {
       this.sockets.add(s);
@@ -110,6 +124,7 @@ export class Gateway {
       for (const s of this.sockets) s.destroy();
       await this.admin.stop();
       await Promise.all(this.runtime.allUpstreams().map((u) => u.close()));
+      this.parity.close();
       this.runtime.store.close();
     })();
     return this.stopping;

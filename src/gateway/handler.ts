@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import type { Target } from "../config/schema.js";
 import type { ErrorCode } from "../errors/index.js";
 import { forward, sendError, type ForwardResult, type ResponseObserver } from "../proxy/forward.js";
@@ -21,8 +22,15 @@ export interface RequestFacts {
 
 /** Hooks around the plain forward: mirroring and per-request recording attach here. */
 export interface RequestHooks {
-  /** Before forwarding: may return an observer of the served answer (e.g. to capture legacy for a diff). */
-  beforeForward?(req: IncomingMessage, facts: RequestFacts): ResponseObserver | undefined;
+  /**
+   * Before forwarding: may return an observer of the served answer (to capture legacy for a diff)
+   * and a replacement for the request body stream (when the body is teed to a mirror).
+   */
+  beforeForward?(
+    req: IncomingMessage,
+    facts: RequestFacts,
+    headers: string[],
+  ): { observer?: ResponseObserver; body?: Readable } | undefined;
   /** After the response completed (or failed). */
   afterResponse?(facts: RequestFacts, result: ForwardResult, target: Target, ms: number): void;
 }
@@ -117,7 +125,6 @@ export function createHandler(rt: Runtime, hooks: RequestHooks, state: { drainin
     }
 
     const facts: RequestFacts = { id: nextRequestId(), rm, path, query, key, decision, startedAt: performance.now() };
-    const observer = hooks.beforeForward?.(req, facts);
     const headers = requestHeaders(req.rawHeaders, req.headers, {
       clientIp: ip,
       proto: "http",
@@ -125,6 +132,8 @@ export function createHandler(rt: Runtime, hooks: RequestHooks, state: { drainin
       trustProxy: cfg.trust_proxy,
       drop,
     });
+    const hook = hooks.beforeForward?.(req, facts, headers);
+    const observer = hook?.observer;
     const hasBody =
       req.headers["content-length"] !== undefined
         ? req.headers["content-length"] !== "0"
@@ -137,7 +146,7 @@ export function createHandler(rt: Runtime, hooks: RequestHooks, state: { drainin
         method,
         path: upstream.basePath + RouteTable.rewritePath(rm, target, path) + query,
         headers,
-        body: hasBody ? req : null,
+        body: hasBody ? (hook?.body ?? req) : null,
         res,
         headersTimeout: cfg.timeouts.headers,
         bodyTimeout: cfg.timeouts.body,

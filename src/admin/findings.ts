@@ -1,0 +1,59 @@
+import { CutoverError } from "../errors/index.js";
+import { buildReport, renderHtmlReport } from "../findings/index.js";
+import type { Gateway } from "../gateway/gateway.js";
+import type { AdminServer } from "./server.js";
+
+/** Findings, acceptance and parity reports on the admin API. */
+export function registerFindingsApi(admin: AdminServer, gw: Gateway): void {
+  const parity = gw.parity;
+  admin.route("GET", "/api/findings", (r) => {
+    const flag = (k: string): boolean => r.query.get(k) === "1" || r.query.get(k) === "true";
+    const route = r.query.get("route") ?? undefined;
+    const list = parity.findings.list({
+      ...(route ? { route } : {}),
+      includeNoise: flag("noise"),
+      includeAccepted: flag("accepted"),
+      includeIgnored: flag("ignored"),
+    });
+    const withExamples = flag("examples");
+    return {
+      compared: parity.compared,
+      routes: parity.findings.routes(),
+      findings: list.map((f) => (withExamples ? f : { ...f, examples: [] })),
+    };
+  });
+  admin.route("GET", "/api/findings/:id", (r) => {
+    const f = parity.findings.get(r.params.id ?? "");
+    if (!f) throw new CutoverError("CUTOVER_ERR_FINDING_NOT_FOUND", r.params.id);
+    return f;
+  });
+  admin.route("POST", "/api/findings/:id/accept", (r) => {
+    const body = r.body as { reason?: unknown } | undefined;
+    if (typeof body?.reason !== "string" || body.reason.trim() === "") {
+      throw new CutoverError(
+        "CUTOVER_ERR_ADMIN_BAD_REQUEST",
+        'body must be {"reason": "why this difference is intended"}',
+      );
+    }
+    if (!parity.findings.get(r.params.id ?? "")) throw new CutoverError("CUTOVER_ERR_FINDING_NOT_FOUND", r.params.id);
+    const f = parity.findings.accept(r.params.id ?? "", body.reason.trim(), r.actor);
+    gw.runtime.store.audit({
+      at: Date.now(),
+      actor: r.actor,
+      action: "accept_finding",
+      subject: f.id,
+      reason: body.reason.trim(),
+      detail: { route: f.routeName, kind: f.kind, path: f.groupPath },
+    });
+    parity.persist();
+    return f;
+  });
+  const report = () => buildReport(parity.findings, { presets: parity.presets, title: "cutover parity report" });
+  admin.route("GET", "/api/report.json", () => report());
+  admin.route("GET", "/api/report.html", (_r, res) => {
+    const html = renderHtmlReport(report());
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+    res.end(html);
+    return undefined;
+  });
+}

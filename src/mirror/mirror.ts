@@ -1,0 +1,187 @@
+import type { IncomingMessage } from "node:http";
+import { PassThrough } from "node:stream";
+import { SAFE_METHODS, type MirrorConfig } from "../config/schema.js";
+import type { CapturedResponse } from "../diff/types.js";
+import type { RequestFacts } from "../gateway/handler.js";
+import type { Runtime } from "../gateway/runtime.js";
+import type { ResponseObserver } from "../proxy/forward.js";
+import type { Upstream } from "../proxy/upstream.js";
+import { RouteTable, type Route } from "../route/table.js";
+import { Capture, CaptureHandler } from "./capture.js";
+
+/** The request side of one mirrored exchange, as the comparison needs it. */
+export interface MirroredRequest {
+  id: string;
+  at: number;
+  method: string;
+  path: string;
+  query: string;
+  route: Route;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Where finished exchanges go: the parity pipeline (diff, noise, findings, store). */
+export interface ComparisonSink {
+  compare(
+    req: MirroredRequest,
+    legacy: CapturedResponse,
+    candidate: CapturedResponse,
+    secondary: CapturedResponse | undefined,
+  ): void;
+}
+
+export type SkipReason = "concurrency" | "body_too_large" | "candidate_unhealthy" | "method";
+
+/** Bodies captured per side for comparison; larger answers are compared on their first bytes. */
+export const CAPTURE_CAP = 1 << 20;
+
+/**
+ * Mirror copies requests on routes with `mirror:` to the candidate (and legacy-secondary) while
+ * legacy serves the client. The copy starts with the legacy request, runs detached from the client
+ * (no shared abort, its own timeout), and is bounded: a concurrency cap and a body cap, with every
+ * request served unmirrored counted by reason so parity rates are never silently biased.
+ */
+export class Mirror {
+  inflight = 0;
+  private readonly acc: Float64Array;
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly sink: ComparisonSink,
+  ) {
+    this.acc = new Float64Array(rt.table.routes.length);
+  }
+
+  /**
+   * Called before legacy is dispatched. Returns an observer that captures legacy's answer and, for
+   * requests with a body, the stream legacy must read instead of `req`; or undefined (not mirrored).
+   */
+  begin(
+    req: IncomingMessage,
+    facts: RequestFacts,
+    headers: string[],
+  ): { observer: ResponseObserver; body?: PassThrough } | undefined {
+    const route = facts.rm.route;
+    const cfg = route.config.mirror;
+    if (!cfg || facts.decision.target !== "legacy") return undefined;
+    const method = req.method ?? "GET";
+    if (!(cfg.methods ?? SAFE_METHODS).includes(method)) return undefined;
+    // Deterministic sampling: exactly `percent` of matching requests, evenly spread.
+    const i = route.id;
+    this.acc[i] = (this.acc[i] ?? 0) + cfg.percent;
+    if ((this.acc[i] ?? 0) < 100) return undefined;
+    this.acc[i] = (this.acc[i] ?? 0) - 100;
+
+    if (!this.rt.upstreams.candidate.healthy) return this.skip(route, "candidate_unhealthy");
+    if (this.inflight >= this.rt.config.diff.max_concurrency) return this.skip(route, "concurrency");
+    const len = req.headers["content-length"];
+    const chunked = len === undefined && req.headers["transfer-encoding"] !== undefined;
+    if (len !== undefined && Number(len) > cfg.max_body) return this.skip(route, "body_too_large");
+
+    this.inflight++;
+    const startedAt = facts.startedAt;
+    const secondary = cfg.secondary !== false ? this.rt.upstreams.secondary : undefined;
+    let pending = secondary ? 3 : 2;
+    const request: MirroredRequest = {
+      id: facts.id,
+      at: Date.now(),
+      method,
+      path: facts.path,
+      query: facts.query,
+      route,
+      headers: req.headers,
+    };
+    const finished = (): void => {
+      if (--pending > 0) return;
+      this.inflight--;
+      const l = legacy.result();
+      const c = candidate.result();
+      const s = secondaryCap?.result();
+      // The comparison never runs on the client's time: after this turn of the event loop.
+      setImmediate(() => this.sink.compare(request, l, c, s));
+    };
+    const legacy = new Capture(startedAt, CAPTURE_CAP, finished);
+    const candidate = new Capture(startedAt, CAPTURE_CAP, finished);
+    const secondaryCap = secondary ? new Capture(startedAt, CAPTURE_CAP, finished) : undefined;
+
+    const hasBody = len !== undefined ? len !== "0" : chunked;
+    const bodies = hasBody ? this.tee(req, cfg, secondary ? 2 : 1) : undefined;
+    this.send(
+      this.rt.upstreams.candidate,
+      "candidate",
+      facts,
+      method,
+      headers,
+      bodies?.copies[0] ?? null,
+      cfg,
+      candidate,
+    );
+    if (secondary && secondaryCap)
+      this.send(secondary, "legacy", facts, method, headers, bodies?.copies[1] ?? null, cfg, secondaryCap);
+    return bodies ? { observer: legacy, body: bodies.primary } : { observer: legacy };
+  }
+
+  private send(
+    upstream: Upstream,
+    target: "legacy" | "candidate",
+    facts: RequestFacts,
+    method: string,
+    headers: string[],
+    body: PassThrough | null,
+    cfg: MirrorConfig,
+    capture: Capture,
+  ): void {
+    // A mirror must never hurt the client: even a synchronous failure only fails the comparison.
+    try {
+      upstream.pool.dispatch(
+        {
+          origin: upstream.origin,
+          method: method,
+          path: upstream.basePath + RouteTable.rewritePath(facts.rm, target, facts.path) + facts.query,
+          headers: [...headers, "x-cutover-mirror", "1"],
+          body,
+          headersTimeout: cfg.timeout,
+          bodyTimeout: cfg.timeout,
+          idempotent: false,
+        },
+        new CaptureHandler(capture),
+      );
+    } catch {
+      capture.onError("CUTOVER_ERR_INTERNAL");
+    }
+  }
+
+  /**
+   * tee copies the client's body to the mirror streams as it arrives. Legacy reads `req` as usual;
+   * the copies never apply backpressure to it, and a body that grows past max_body (chunked, no
+   * Content-Length) aborts the copies instead of growing memory.
+   */
+  private tee(req: IncomingMessage, cfg: MirrorConfig, n: number): { primary: PassThrough; copies: PassThrough[] } {
+    // Legacy reads through a pipe, which buffers whatever arrives before undici starts reading and
+    // keeps the client's backpressure; the copies ride along on the same 'data' events.
+    const primary = new PassThrough();
+    req.pipe(primary);
+    const outs = Array.from({ length: n }, () => new PassThrough({ highWaterMark: cfg.max_body + 1 }));
+    let seen = 0;
+    req.on("data", (chunk: Buffer) => {
+      seen += chunk.length;
+      for (const o of outs) {
+        if (seen > cfg.max_body) o.destroy(new Error("mirrored body larger than max_body"));
+        else if (!o.destroyed) o.write(chunk);
+      }
+    });
+    req.on("end", () => {
+      for (const o of outs) if (!o.destroyed) o.end();
+    });
+    req.on("error", () => {
+      for (const o of outs) o.destroy();
+    });
+    return { primary, copies: outs };
+  }
+
+  private skip(route: Route, reason: SkipReason): undefined {
+    // Counted so parity rates can be read against what was actually compared.
+    this.rt.metrics.mirrorSkipped.labels(route.name, reason).inc();
+    return undefined;
+  }
+}

@@ -1,0 +1,255 @@
+// Shadow traffic end to end: legacy Flask serves, the request is mirrored to FastAPI (and a second
+// Flask), every planted difference becomes a finding of the right kind, noise is not reported, and
+// a broken candidate never touches the client.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { request } from "undici";
+import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
+import { get, pool, startGateway, type TestGateway } from "./helpers/gateway.js";
+import { startHangingServer, startResettingServer } from "./helpers/net.js";
+
+interface FindingJson {
+  id: string;
+  routeName: string;
+  template: string;
+  kind: string;
+  groupPath: string;
+  count: number;
+  noise: string;
+  rate: { rate: number; low: number; high: number };
+  examples: {
+    legacy: { headers: Record<string, unknown> };
+    candidate: unknown;
+    requestHeaders: Record<string, unknown>;
+    masked: string[];
+  }[];
+}
+
+const MIRROR_ROUTES = `
+bucketing: { keys: [header:x-user-id] }
+routes:
+  - name: api
+    match: { path: /api/* }
+    mirror: { percent: 100, methods: [GET, POST], writes: isolated, timeout: 2s }
+  - match: { path: /* }
+`;
+
+async function waitFor(fn: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("timed out waiting");
+}
+
+describe("mirror and diff against real Flask and FastAPI", () => {
+  let flask: Backend;
+  let flask2: Backend;
+  let fastapi: Backend;
+  let g: TestGateway;
+
+  before(async () => {
+    [flask, flask2, fastapi] = await Promise.all([
+      startFlask({ workerClass: "gthread", threads: 8 }),
+      startFlask({ workerClass: "gthread", threads: 8, env: { INSTANCE: "secondary" } }),
+      startFastAPI(),
+    ]);
+    g = await startGateway({ legacy: flask.url, candidate: fastapi.url, secondary: flask2.url, body: MIRROR_ROUTES });
+  });
+  after(async () => {
+    await g.stop();
+    await Promise.all([flask.stop(), flask2.stop(), fastapi.stop()]);
+  });
+
+  test(
+    "every planted difference is found and classified; noise and byte-only drift are not findings",
+    { timeout: 60_000 },
+    async () => {
+      const gets = [
+        ...[1, 2, 3].flatMap((id) => [
+          `/api/same/${id}`,
+          `/api/users/${id}`,
+          `/api/products/${id}`,
+          `/api/orders/${id}`,
+          `/api/accounts/${id}`,
+          `/api/people/${id}`,
+        ]),
+        "/api/settings",
+        "/api/tags",
+        "/api/versioned",
+        "/api/plain",
+        "/api/bigint",
+        "/api/bigint-same",
+        "/api/unicode",
+        "/api/empty",
+        "/api/ordered",
+        "/api/events",
+        ...Array.from({ length: 40 }, () => "/api/noisy"),
+      ];
+      const served = await pool(gets, 8, (p) =>
+        get(g.url + p, { "x-user-id": "u1", "accept-encoding": "gzip", authorization: "Bearer secret-token-123" }),
+      );
+      assert.ok(
+        served.every((r) => r.status === 200),
+        "clients are served by legacy as usual",
+      );
+      for (let i = 0; i < 4; i++) {
+        const gz = await request(`${g.url}/api/gzip`, { headers: { "accept-encoding": "gzip" } });
+        assert.equal(gz.headers["content-encoding"], "gzip");
+        await gz.body.dump();
+      }
+      const post = async (body: string): Promise<number> => {
+        const r = await request(`${g.url}/api/items`, {
+          method: "POST",
+          body,
+          headers: { "content-type": "application/json" },
+        });
+        await r.body.dump();
+        return r.statusCode;
+      };
+      assert.equal(await post('{"name":"x","qty":"lots"}'), 400);
+      assert.equal(await post('{"name":"x","qty":2}'), 201);
+
+      await waitFor(() => g.gw.parity.compared >= gets.length + 6 && g.gw.mirror.inflight === 0);
+
+      const all = (await g.admin<{ findings: FindingJson[] }>("GET", "/api/findings?noise=1&examples=1")).body.findings;
+      const real = all.filter((f) => f.noise === "real");
+      const find = (template: string, kind: string, path?: string): FindingJson | undefined =>
+        real.find((f) => f.template === template && f.kind === kind && (path === undefined || f.groupPath === path));
+      const expect: [string, string, string?][] = [
+        ["/api/users/{int}", "field_renamed"],
+        ["/api/products/{int}", "type_changed", "$.price"],
+        ["/api/orders/{int}", "value_changed", "$.created_at"],
+        ["/api/accounts/{int}", "field_missing", "$.created_by"],
+        ["/api/settings", "field_added", "$.beta_features"],
+        ["/api/people/{int}", "null_vs_absent", "$.nickname"],
+        ["/api/tags", "list_order", "$.tags"],
+        ["/api/items", "status_changed", "status"],
+        ["/api/versioned", "header_changed", "header:x-api-version"],
+        ["/api/plain", "content_type_changed"],
+        ["/api/bigint", "value_changed", "$.id"],
+        ["/api/events", "sse_event_missing"],
+      ];
+      for (const [template, kind, path] of expect) {
+        assert.ok(
+          find(template, kind, path),
+          `missing ${kind} ${path ?? ""} on ${template}; found: ${real.map((f) => `${f.template} ${f.kind} ${f.groupPath}`).join("; ")}`,
+        );
+      }
+      const renamed = find("/api/users/{int}", "field_renamed")!;
+      assert.equal(renamed.count, 3);
+      assert.equal(renamed.rate.rate, 1);
+
+      const clean = [
+        "/api/same/{int}",
+        "/api/bigint-same",
+        "/api/unicode",
+        "/api/empty",
+        "/api/ordered",
+        "/api/gzip",
+        "/api/noisy",
+      ];
+      for (const t of clean) {
+        const wrong = real.filter((f) => f.template === t);
+        assert.deepEqual(
+          wrong.map((f) => `${f.kind} ${f.groupPath}`),
+          [],
+          `${t} must have no real finding`,
+        );
+      }
+      const noisy = all.filter((f) => f.template === "/api/noisy");
+      assert.ok(noisy.length > 0 && noisy.every((f) => f.noise !== "real"), "noise is shown apart, not dropped");
+
+      // Secrets never reach a stored example.
+      const ex = renamed.examples[0]!;
+      assert.equal(ex.requestHeaders.authorization, "[redacted]");
+      assert.ok(!JSON.stringify(all).includes("secret-token-123"));
+    },
+  );
+
+  test("findings: accept with a reason; report as self-contained HTML; CLI table", async () => {
+    const list = (await g.admin<{ findings: FindingJson[] }>("GET", "/api/findings")).body.findings;
+    const tags = list.find((f) => f.kind === "list_order")!;
+    const r = await g.admin<{ accepted: { reason: string; by: string } }>("POST", `/api/findings/${tags.id}/accept`, {
+      reason: "order is not part of the contract",
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.accepted.reason, "order is not part of the contract");
+    const after = (await g.admin<{ findings: FindingJson[] }>("GET", "/api/findings")).body.findings;
+    assert.ok(!after.some((f) => f.id === tags.id), "accepted findings are no longer counted");
+    const missing = await g.admin("POST", "/api/findings/nope/accept", { reason: "x" });
+    assert.equal(missing.status, 404);
+    const html = await g.admin<string>("GET", "/api/report.html");
+    assert.match(html.body, /^<!doctype html>/i);
+    assert.match(html.body, /field_renamed|renamed/);
+    assert.match(html.body, /order is not part of the contract/);
+    assert.ok(!/<script src=|<link [^>]*href="http/i.test(html.body), "no external assets");
+  });
+
+  test("findings survive a restart", async () => {
+    g.gw.parity.persist();
+    const before = (await g.admin<{ findings: FindingJson[] }>("GET", "/api/findings")).body.findings.length;
+    const g2 = await startGateway({
+      legacy: flask.url,
+      candidate: fastapi.url,
+      secondary: flask2.url,
+      body: MIRROR_ROUTES,
+      dir: g.dir,
+    });
+    try {
+      await g.stop();
+      const again = (await g2.admin<{ findings: FindingJson[] }>("GET", "/api/findings")).body.findings.length;
+      assert.equal(again, before);
+    } finally {
+      g = g2;
+    }
+  });
+});
+
+describe("a broken candidate never hurts the client", () => {
+  let flask: Backend;
+  before(async () => {
+    flask = await startFlask({ workerClass: "gthread", threads: 8 });
+  });
+  after(() => flask.stop());
+
+  for (const kind of ["hanging", "resetting", "killed"] as const) {
+    test(`${kind} candidate: zero client errors, no added latency`, { timeout: 60_000 }, async () => {
+      const cand =
+        kind === "hanging"
+          ? await startHangingServer()
+          : kind === "resetting"
+            ? await startResettingServer()
+            : await startFastAPI();
+      if (kind === "killed") (cand as Backend).kill("SIGKILL");
+      const g = await startGateway({ legacy: flask.url, candidate: cand.url, body: MIRROR_ROUTES });
+      try {
+        const direct: number[] = [];
+        const through: number[] = [];
+        for (let i = 0; i < 60; i++) {
+          let t = performance.now();
+          const d = await get(`${flask.url}/api/same/${i}`);
+          direct.push(performance.now() - t);
+          t = performance.now();
+          const r = await get(`${g.url}/api/same/${i}`);
+          through.push(performance.now() - t);
+          assert.equal(r.status, 200);
+          assert.equal(r.text, d.text);
+        }
+        const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+        assert.ok(med(through) - med(direct) < 5, `median added ${(med(through) - med(direct)).toFixed(2)} ms`);
+        await waitFor(() => g.gw.mirror.inflight === 0);
+        const metrics = await g.admin<string>("GET", "/metrics");
+        assert.match(
+          metrics.body,
+          /cutover_mirror_(total\{route="api",outcome="candidate_error"\}|skipped_total\{route="api",reason="candidate_unhealthy"\})/,
+        );
+      } finally {
+        await g.stop();
+        if ("stop" in cand) await cand.stop();
+        else await cand.close();
+      }
+    });
+  }
+});
