@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { request } from "undici";
 import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
-import { get, pool, startGateway, type TestGateway } from "./helpers/gateway.js";
+import { get, pool, startGateway, TOKEN, type TestGateway } from "./helpers/gateway.js";
 import { startHangingServer, startResettingServer } from "./helpers/net.js";
 
 interface FindingJson {
@@ -55,6 +55,9 @@ describe("mirror and diff against real Flask and FastAPI", () => {
       startFlask({ workerClass: "gthread", threads: 8, env: { INSTANCE: "secondary" } }),
       startFastAPI(),
     ]);
+    // A real legacy-secondary is its own process with its own history (it never sees unmirrored
+    // traffic), so per-process state such as counters differs from legacy's; model that.
+    await pool([1, 2, 3], 1, () => get(`${flask2.url}/api/noisy`));
     g = await startGateway({ legacy: flask.url, candidate: fastapi.url, secondary: flask2.url, body: MIRROR_ROUTES });
   });
   after(async () => {
@@ -187,9 +190,45 @@ describe("mirror and diff against real Flask and FastAPI", () => {
     assert.ok(!/<script src=|<link [^>]*href="http/i.test(html.body), "no external assets");
   });
 
+  test("CLI: findings table with examples, report file, accept", async () => {
+    const { execFile } = await import("node:child_process");
+    const { mkdtempSync, readFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const run = (args: string[]): Promise<{ code: number; stdout: string }> =>
+      new Promise((resolve) =>
+        execFile(
+          process.execPath,
+          ["bin/cutover.js", ...args, "--admin", g.adminUrl, "--token", TOKEN],
+          { encoding: "utf8" },
+          (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }),
+        ),
+      );
+    const t = await run(["findings", "--route", "api", "--examples"]);
+    assert.equal(t.code, 0);
+    assert.match(t.stdout, /field_renamed\s+\$\.user_name/);
+    assert.match(t.stdout, /legacy {4}200 application\/json/);
+    assert.match(t.stdout, /redacted: .*authorization/);
+    const j = JSON.parse((await run(["findings", "--json", "--all"])).stdout) as { findings: FindingJson[] };
+    assert.ok(
+      j.findings.some((f) => f.noise !== "real"),
+      "--all includes noise",
+    );
+    const dir = mkdtempSync(join(tmpdir(), "cutover-report-"));
+    const r = await run(["report", "--html", join(dir, "parity.html")]);
+    assert.equal(r.code, 0);
+    assert.match(readFileSync(join(dir, "parity.html"), "utf8"), /<html/i);
+    const target = j.findings.find((f) => f.kind === "header_changed")!;
+    const a = await run(["accept", target.id, "--reason", "v2 is announced", "--json"]);
+    assert.equal(a.code, 0);
+    const noReason = await run(["accept", target.id]);
+    assert.equal(noReason.code, 2);
+  });
+
   test("findings survive a restart", async () => {
     g.gw.parity.persist();
-    const before = (await g.admin<{ findings: FindingJson[] }>("GET", "/api/findings")).body.findings.length;
+    const ids = (x: FindingJson[]): string[] => x.map((f) => `${f.id} ${f.kind} ${f.groupPath} ${f.noise}`).sort();
+    const before = ids((await g.admin<{ findings: FindingJson[] }>("GET", "/api/findings")).body.findings);
     const g2 = await startGateway({
       legacy: flask.url,
       candidate: fastapi.url,
@@ -199,8 +238,8 @@ describe("mirror and diff against real Flask and FastAPI", () => {
     });
     try {
       await g.stop();
-      const again = (await g2.admin<{ findings: FindingJson[] }>("GET", "/api/findings")).body.findings.length;
-      assert.equal(again, before);
+      const again = ids((await g2.admin<{ findings: FindingJson[] }>("GET", "/api/findings")).body.findings);
+      assert.deepEqual(again, before);
     } finally {
       g = g2;
     }

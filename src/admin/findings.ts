@@ -45,7 +45,7 @@ export function registerFindingsApi(admin: AdminServer, gw: Gateway): void {
       reason: body.reason.trim(),
       detail: { route: f.routeName, kind: f.kind, path: f.groupPath },
     });
-    parity.persist();
+    parity.persist(true);
     return f;
   });
   const report = () => buildReport(parity.findings, { presets: parity.presets, title: "cutover parity report" });

@@ -14,6 +14,9 @@ usage: cutover <command> [options]
   status                     routes, weights, upstream health, requests per target
   set-weight ROUTE PERCENT   change a route's candidate weight
   rollback [--reason R]      every route to legacy, at once
+  findings [--route R] [--examples] [--all]   differences found on mirrored traffic
+  report --html FILE | --out FILE.json        the parity report, one self-contained file
+  accept FINDING --reason R  mark a finding as intended (kept with who and why)
 
 options: -c/--config FILE (default cutover.yaml), --admin URL, --token T, --json, --reason TEXT, -h/--help
 `;
@@ -34,6 +37,11 @@ async function main(argv: string[]): Promise<number> {
       duration: { type: "string" },
       scenario: { type: "string" },
       port: { type: "string" },
+      route: { type: "string" },
+      examples: { type: "boolean", default: false },
+      all: { type: "boolean", default: false },
+      html: { type: "string" },
+      out: { type: "string" },
     },
   });
   const [command, ...args] = positionals;
@@ -72,6 +80,17 @@ async function main(argv: string[]): Promise<number> {
       break;
     case "rollback":
       result = await (await import("./commands/control.js")).rollback(admin(), values.reason);
+      break;
+    case "findings":
+      result = await (
+        await import("./commands/findings.js")
+      ).findings(admin(), { route: values.route, examples: values.examples, all: values.all });
+      break;
+    case "report":
+      result = await (await import("./commands/findings.js")).report(admin(), { html: values.html, out: values.out });
+      break;
+    case "accept":
+      result = await (await import("./commands/findings.js")).accept(admin(), args[0], values.reason);
       break;
     default:
       throw new CutoverError("CUTOVER_ERR_USAGE", `unknown command "${command}"\n\n${USAGE}`);

@@ -114,8 +114,9 @@ export class Parity implements ComparisonSink {
     return describePresets(this.presets);
   }
 
-  persist(): void {
-    if (!this.dirty) return;
+  /** persist writes findings and noise when they changed (or always with `force`, e.g. after an accept). */
+  persist(force = false): void {
+    if (!this.dirty && !force) return;
     this.dirty = false;
     this.store.putDoc("findings", this.findings.toRows());
     this.store.putDoc("noise", this.noise.toJSON());
