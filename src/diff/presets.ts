@@ -13,7 +13,7 @@ export interface ActiveRules {
   trailingNewline: boolean;
   /** `application/json` and `application/json; charset=utf-8` are the same. */
   jsonCharset: boolean;
-  /** Content-Type on a bodiless 204/304 is not compared. */
+  /** Content-Type is not compared when both bodies are empty (see engine.ts for when that holds). */
   noContentTypeWithoutBody: boolean;
   /** access-control-* headers are not compared on requests that carried no Origin header. */
   corsWithoutOrigin: boolean;
@@ -33,7 +33,7 @@ const BUILT_IN: readonly Rule[] = [
   { id: "header-name-case", text: "header names are compared case-insensitively (RFC 9110 §5.1)" },
   {
     id: "volatile-headers",
-    text: "Date, Server, Content-Length, Connection, Transfer-Encoding and Keep-Alive are not compared (plus diff.ignore.headers)",
+    text: "Date, Server, Content-Length, Connection, Transfer-Encoding, Keep-Alive and Content-Encoding are not compared (plus diff.ignore.headers)",
   },
   {
     id: "list-headers-as-sets",
@@ -44,7 +44,10 @@ const BUILT_IN: readonly Rule[] = [
     id: "multipart-boundary",
     text: "the boundary parameter of multipart content types is not compared (it is random)",
   },
-  { id: "content-encoding", text: "gzip, deflate and br bodies are decoded before comparison" },
+  {
+    id: "content-encoding",
+    text: "gzip, deflate and br bodies are decoded before comparison; whether a side compressed (Content-Encoding, the Accept-Encoding token of Vary) is not compared",
+  },
   {
     id: "sse-default-event",
     text: 'an SSE event without "event:" equals "event: message"; comment lines (heartbeats) are skipped',
@@ -85,7 +88,7 @@ const FLASK_FASTAPI: readonly Rule[] = [
   },
   {
     id: "no-content-type-without-body",
-    text: "Flask sends Content-Type: text/html on 204 responses, FastAPI application/json or none; not compared on bodiless 204/304",
+    text: "Flask labels empty answers (204, empty 200) text/html, FastAPI application/json or nothing; Content-Type is not compared when both bodies are empty and the statuses match (HEAD excepted: its headers describe GET's body)",
     effect: "noContentTypeWithoutBody",
   },
   {
