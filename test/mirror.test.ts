@@ -2,6 +2,10 @@
 // Flask), every planted difference becomes a finding of the right kind, noise is not reported, and
 // a broken candidate never touches the client.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { request } from "undici";
 import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
@@ -191,17 +195,13 @@ describe("mirror and diff against real Flask and FastAPI", () => {
   });
 
   test("CLI: findings table with examples, report file, accept", async () => {
-    const { execFile } = await import("node:child_process");
-    const { mkdtempSync, readFileSync } = await import("node:fs");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
     const run = (args: string[]): Promise<{ code: number; stdout: string }> =>
       new Promise((resolve) =>
         execFile(
           process.execPath,
           ["bin/cutover.js", ...args, "--admin", g.adminUrl, "--token", TOKEN],
           { encoding: "utf8" },
-          (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }),
+          (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
         ),
       );
     const t = await run(["findings", "--route", "api", "--examples"]);
