@@ -46,9 +46,11 @@ routes:
   - name: users
     match: { path: /api/users/:id, methods: [GET] }
     candidate_weight: 25
+    mirror: { percent: 100 }
   - name: api
     match: { path: /api/* }
     candidate_weight: 10
+    mirror: { percent: 100 }
 `;
   const res = parseConfig(text);
   if (!res.config) throw new CutoverError("CUTOVER_ERR_CONFIG_INVALID", "demo config", { problems: res.problems });
@@ -87,6 +89,8 @@ Traffic: 200 users, ~20 requests/s. Try:
   npx cutover status ${admin}
   npx cutover set-weight users 50 ${admin}
   npx cutover rollback ${admin}
+  npx cutover findings --examples ${admin}     # what differs between legacy and its port
+  npx cutover report --html parity.html ${admin}
   curl -s -H 'authorization: Bearer ${token}' ${urls.adminUrl}/metrics | grep cutover_requests_total
 `,
   );
@@ -102,15 +106,7 @@ Traffic: 200 users, ~20 requests/s. Try:
     url: urls.url,
     users: 200,
     ratePerSec: 20,
-    paths: [
-      "/api/users/1",
-      "/api/users/2",
-      "/api/orders",
-      "/api/search?limit=3",
-      "/health",
-      "/api/users/3",
-      "/api/uptime",
-    ],
+    paths: DEMO_PATHS,
     stop: () => interrupted || Date.now() >= deadline,
   });
   process.off("SIGINT", onSignal);
@@ -120,16 +116,51 @@ Traffic: 200 users, ~20 requests/s. Try:
     weight: gw.runtime.weight(r),
     ...gw.runtime.metrics.counts(r.id),
   }));
+  // Let the last mirrored comparisons land before reading the findings.
+  for (let i = 0; i < 50 && gw.mirror.inflight > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setImmediate(r));
+  const compared = gw.parity.compared;
+  const findings = gw.parity.findings.list({ includeNoise: true }).map((f) => ({
+    route: f.routeName,
+    template: f.template,
+    kind: f.kind,
+    path: f.groupPath,
+    count: f.count,
+    rate: f.rate.rate,
+    noise: f.noise,
+  }));
   await gw.stop();
   await Promise.all([legacy.close(), candidate.close()]);
   rmSync(dir, { recursive: true, force: true });
+  const line = (f: (typeof findings)[number]): string =>
+    `  ${f.template.padEnd(18)} ${f.kind.padEnd(20)} ${f.path.padEnd(24)} ${(f.rate * 100).toFixed(0).padStart(3)}% of mirrored (${f.count})`;
+  const real = findings.filter((f) => f.noise === "real");
+  const noise = findings.filter((f) => f.noise !== "real");
+  const perRoute = routes.map(
+    (r) => `  ${r.route.padEnd(8)} weight ${r.weight}%  legacy ${r.legacy.total}  candidate ${r.candidate.total}`,
+  );
   print(
-    { traffic: stats, routes },
-    `demo finished: ${stats.sent} requests, ${stats.failed} failed, statuses ${JSON.stringify(stats.byStatus)}\n` +
-      routes
-        .map(
-          (r) => `  ${r.route.padEnd(8)} weight ${r.weight}%  legacy ${r.legacy.total}  candidate ${r.candidate.total}`,
-        )
-        .join("\n"),
+    { traffic: stats, routes, compared, findings },
+    [
+      `demo finished: ${stats.sent} requests, ${stats.failed} failed, statuses ${JSON.stringify(stats.byStatus)}`,
+      ...perRoute,
+      "",
+      `${compared} mirrored requests compared. Findings (real differences between legacy and its port):`,
+      ...(real.length ? real.map(line) : ["  none"]),
+      "Learned noise (values that vary by themselves; shown apart, never counted as findings):",
+      ...(noise.length ? noise.map(line) : ["  none"]),
+    ].join("\n"),
   );
 }
+
+/** The demo's request mix: both ports' real differences, learned noise, and a bad query value. */
+const DEMO_PATHS = [
+  "/api/users/1",
+  "/api/users/2",
+  "/api/orders",
+  "/api/search?limit=3",
+  "/health",
+  "/api/users/3",
+  "/api/uptime",
+  "/api/search?limit=ten",
+];

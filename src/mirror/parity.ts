@@ -42,7 +42,13 @@ export class Parity implements ComparisonSink {
         : d.presets === "none"
           ? []
           : [...d.presets];
-    this.diffOptions = { ignoreHeaders: d.ignore.headers, ignorePaths: d.ignore.paths, presets: this.presets };
+    this.diffOptions = {
+      ignoreHeaders: d.ignore.headers,
+      ignorePaths: d.ignore.paths,
+      presets: this.presets,
+      redactHeaders: d.redact.headers,
+      redactPaths: d.redact.paths,
+    };
     const opts = {
       examples: d.examples,
       redactHeaders: d.redact.headers,
@@ -72,9 +78,11 @@ export class Parity implements ComparisonSink {
     const template = Parity.templateFor(req.route, req.path);
     const request = { method: req.method, headers: req.headers };
     const diffs = diffResponses(legacy, candidate, this.diffOptions, request);
-    this.noise.observeLegacyResponse(template, legacy);
+    // The request target lets the model tell "same request, different value" (generated) apart.
+    const target = `${req.method} ${req.path}${req.query}`;
+    this.noise.observeLegacyResponse(template, legacy, target);
     if (secondary) {
-      this.noise.observeLegacyResponse(template, secondary);
+      this.noise.observeLegacyResponse(template, secondary, target);
       this.noise.observeSecondary(template, diffResponses(legacy, secondary, this.diffOptions, request), diffs);
     }
     const name = req.route.name;
