@@ -116,3 +116,13 @@ test("the committed JSON Schema is what the code generates (run `npm run schema`
   const committed = JSON.parse(readFileSync("schema/cutover.schema.json", "utf8")) as unknown;
   assert.deepEqual(committed, JSON.parse(JSON.stringify(configJsonSchema())));
 });
+
+test("diff paths and presets are validated", () => {
+  const text = INIT_TEMPLATE.replace(
+    "# Move traffic by evidence",
+    'diff:\n  ignore: { paths: [$.ok, "items["] }\n  presets: [flask->fastapi, cobol->rust]\n# Move traffic by evidence',
+  );
+  const r = parseConfig(text, env);
+  const paths = r.problems.map((p) => p.path);
+  assert.deepEqual(paths, ["diff.ignore.paths[1]", "diff.presets[1]"], JSON.stringify(r.problems));
+});

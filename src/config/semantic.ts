@@ -1,3 +1,4 @@
+import { compilePathPattern, knownPresets } from "../diff/index.js";
 import type { Problem } from "../errors/index.js";
 import { compileTemplate, covers, paramNames, type PathTemplate } from "../route/template.js";
 import { defaultRouteName } from "../route/table.js";
@@ -78,6 +79,22 @@ export function semanticProblems(config: Config): Problem[] {
       }
     }
   });
+
+  // The diff engine skips a pattern it cannot compile; say so here instead of ignoring nothing.
+  for (const kind of ["ignore", "redact"] as const) {
+    config.diff[kind].paths.forEach((p, i) => {
+      const c = compilePathPattern(p);
+      if ("error" in c)
+        problems.push({ path: `diff.${kind}.paths[${i}]`, message: `invalid JSON path "${p}": ${c.error}` });
+    });
+  }
+  if (Array.isArray(config.diff.presets)) {
+    const known = knownPresets();
+    config.diff.presets.forEach((p, i) => {
+      if (!known.includes(p))
+        problems.push({ path: `diff.presets[${i}]`, message: `unknown preset "${p}" (known: ${known.join(", ")})` });
+    });
+  }
 
   if (config.rollout?.routes) {
     config.rollout.routes.forEach((ref, i) => {
