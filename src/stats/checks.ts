@@ -179,6 +179,7 @@ export function errorChecks(
       {
         ...nums(a),
         cmh_p_greater: a.cmhPGreater,
+        overdispersion: ev.dispersion,
         exact_p: a.exactP,
       },
       ctx.cand.flatMap((c) => c?.errorIds ?? []),

@@ -87,3 +87,60 @@ export function designEffectFromIcc(sizes: Iterable<number>, icc: number): numbe
 export function userCapWeight(events: number, cap: number): number {
   return events > cap ? cap / events : 1;
 }
+
+export interface Dispersion {
+  /** φ ≥ 1: variance inflation of the conditional two-arm test; divide its log-LR by φ. */
+  phi: number;
+  /** Intra-user correlation estimated from the baseline. */
+  icc: number;
+  deffCandidate: number;
+  deffBaseline: number;
+}
+
+/**
+ * Overdispersion of the conditional event test when users differ (some users fail more than
+ * others on both targets). The intra-user correlation ρ is estimated from the baseline's
+ * per-user data (large, and it describes the same user population under H₀), via its
+ * delta-method design effect: ρ = (deff_b − 1)/(m̄_b − 1) with m̄ = Σn²/Σn the size-weighted
+ * mean cluster size. The candidate's design effect is then Kish's 1 + (m̄_c − 1)ρ on its own
+ * users, and X_c − π₀E has variance π₀(1 − π₀)E·[(1 − π₀)deff_c + π₀·deff_b], so the test's
+ * log-likelihood ratio is divided by φ = (1 − π₀)deff_c + π₀·deff_b — the quasi-likelihood
+ * correction for overdispersion (McCullagh & Nelder 1989, §4.5; Wedderburn 1974). Per-user
+ * values are capped first (userCapWeight), so one broken user cannot inflate φ and blunt the
+ * test for everyone else.
+ */
+export function twoArmDispersion(
+  candidate: { n: ArrayLike<number>; events: ArrayLike<number> },
+  baseline: { n: ArrayLike<number>; events: ArrayLike<number> },
+  cap: number,
+): Dispersion {
+  const capped = (a: {
+    n: ArrayLike<number>;
+    events: ArrayLike<number>;
+  }): { n: Float64Array; e: Float64Array; mBar: number } => {
+    const n = new Float64Array(a.n.length);
+    const e = new Float64Array(a.n.length);
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < a.n.length; i++) {
+      const w = userCapWeight(a.events[i] ?? 0, cap);
+      const m = w * (a.n[i] ?? 0);
+      n[i] = m;
+      e[i] = w * (a.events[i] ?? 0);
+      s1 += m;
+      s2 += m * m;
+    }
+    return { n, e, mBar: s1 > 0 ? s2 / s1 : 0 };
+  };
+  const b = capped(baseline);
+  const c = capped(candidate);
+  const deffBaseline = clusteredRatioOf(b.n, b.e).designEffect;
+  const icc = b.mBar > 1 ? Math.min(1, Math.max(0, (deffBaseline - 1) / (b.mBar - 1))) : 0;
+  const deffCandidate = 1 + Math.max(0, c.mBar - 1) * icc;
+  let nc = 0;
+  let nb = 0;
+  for (const m of c.n) nc += m;
+  for (const m of b.n) nb += m;
+  const pi0 = nc + nb > 0 ? nc / (nc + nb) : 0;
+  return { phi: Math.max(1, (1 - pi0) * deffCandidate + pi0 * deffBaseline), icc, deffCandidate, deffBaseline };
+}

@@ -1,5 +1,5 @@
 import { cappedComposition, cappedErrors, cappedExceedances } from "./capped.js";
-import { clusteredRatioOf } from "./cluster.js";
+import { clusteredRatioOf, twoArmDispersion } from "./cluster.js";
 import { cmh, gTest } from "./contingency.js";
 import { conditionalBinomialTest } from "./binomial.js";
 import { LatencyHistogram } from "./histogram.js";
@@ -69,6 +69,8 @@ export interface ErrorEvidence {
   /** Non-inferiority bound of the route-standardised difference, on effective sizes. */
   gate: StandardizedDifference;
   designEffect: { candidate: number; baseline: number };
+  /** Overdispersion φ the sequential statistics were divided by (stats/cluster.ts). */
+  dispersion: number;
   topUserErrors: number;
   usersWithErrors: number;
   sampledErrors: number;
@@ -94,8 +96,14 @@ export function errorEvidence(
     nb: bc.perRoute[i]?.n ?? 0,
   }));
   const counts = cand.map((c, i) => full(c, base[i]));
+  // Users that differ in how often they fail inflate the variance: temper the LRs by φ.
+  const dispersion = twoArmDispersion(
+    { n: cc.userN, events: cc.userErrors },
+    { n: bc.userN, events: bc.userErrors },
+    p.userCap,
+  );
   const perRoute = counts.map((s, i) => {
-    const logLr = rateRatioLogLr([capped[i] ?? s], p.errorRatios);
+    const logLr = rateRatioLogLr([capped[i] ?? s], p.errorRatios) / dispersion.phi;
     return { ...s, logLr, p: anytimePValue(logLr) };
   });
   const tot = {
@@ -104,7 +112,7 @@ export function errorEvidence(
     xb: sum(counts.map((s) => s.xb)),
     nb: sum(counts.map((s) => s.nb)),
   };
-  const logLr = rateRatioLogLr(capped, p.errorRatios);
+  const logLr = rateRatioLogLr(capped, p.errorRatios) / dispersion.phi;
   const designEffect = {
     candidate: clusteredRatioOf(cc.userN, cc.userErrors).designEffect,
     baseline: clusteredRatioOf(bc.userN, bc.userErrors).designEffect,
@@ -121,6 +129,7 @@ export function errorEvidence(
     },
     gate: standardizedDifference(counts, designEffect, p.z),
     designEffect,
+    dispersion: dispersion.phi,
     topUserErrors: cc.topUserErrors,
     usersWithErrors: cc.usersWithErrors,
     sampledErrors: cc.sampledErrors,
