@@ -20,7 +20,8 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 
 /** Lower-cased names listed in a Connection header ("close", "keep-alive", custom hop headers). */
 function connectionTokens(value: string | undefined): Set<string> | undefined {
-  if (!value) return undefined;
+  // Nearly every request and response says just "keep-alive" or "close", both already hop-by-hop.
+  if (!value || value === "keep-alive" || value === "close" || value === "Keep-Alive") return undefined;
   const out = new Set<string>();
   for (const t of value.split(",")) {
     const v = t.trim().toLowerCase();

@@ -45,8 +45,23 @@ export function murmur3(bytes: Uint8Array, seed = 0): number {
   return h >>> 0;
 }
 
+// The same users come back request after request: remember their buckets (bounded).
+const cache = new Map<string, number>();
+let cacheSalt = "";
+const CACHE_MAX = 50_000;
+
 export function bucketOf(key: string, salt: string): number {
-  return murmur3(encoder.encode(salt + "\0" + key)) % BUCKETS;
+  if (salt !== cacheSalt) {
+    cache.clear();
+    cacheSalt = salt;
+  }
+  let b = cache.get(key);
+  if (b === undefined) {
+    b = murmur3(encoder.encode(salt + "\0" + key)) % BUCKETS;
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(key, b);
+  }
+  return b;
 }
 
 /** weightLine converts a weight in percent (steps of 0.01) to the bucket boundary: candidate iff bucket < line. */
