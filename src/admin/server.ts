@@ -45,7 +45,11 @@ export class AdminServer {
     });
     this.route("POST", "/api/rollback", (r) => {
       const body = r.body as { reason?: unknown } | undefined;
-      rt.rollbackAll(r.actor, typeof body?.reason === "string" ? body.reason : "manual rollback");
+      const reason = typeof body?.reason === "string" ? body.reason : "manual rollback";
+      // A running rollout must know, or its next tick would move the weights up again.
+      const ro = gw.rollout;
+      if (ro && ro.state.status !== "rolled_back") ro.manual("rollback", r.actor, reason);
+      rt.rollbackAll(r.actor, reason);
       return { rolled_back: rt.table.routes.map((x) => x.name) };
     });
     this.route("GET", "/api/audit", (r) => rt.store.auditLog({ limit: Number(r.query.get("limit") ?? 100) }));

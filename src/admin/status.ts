@@ -1,4 +1,5 @@
 import type { Gateway } from "../gateway/gateway.js";
+import { rolloutView } from "./rollout.js";
 
 export interface RouteStatus {
   name: string;
@@ -26,6 +27,7 @@ export interface Status {
   routes: RouteStatus[];
   upstreams: UpstreamStatus[];
   open_upgrades: number;
+  rollout: unknown;
 }
 
 export const VERSION = "0.1.0";
@@ -58,5 +60,6 @@ export function buildStatus(gw: Gateway): Status {
       };
     }),
     open_upgrades: gw.upgrades.tunnels.size,
+    rollout: rolloutView(gw),
   };
 }

@@ -14,6 +14,8 @@ usage: cutover <command> [options]
   status                     routes, weights, upstream health, requests per target
   set-weight ROUTE PERCENT   change a route's candidate weight
   rollback [--reason R]      every route to legacy, at once
+  promote | pause | resume   move the rollout on, hold it, or continue it (with --reason)
+  history                    every rollout decision with its reason
   findings [--route R] [--examples] [--all]   differences found on mirrored traffic
   report --html FILE | --out FILE.json        the parity report, one self-contained file
   accept FINDING --reason R  mark a finding as intended (kept with who and why)
@@ -80,6 +82,14 @@ async function main(argv: string[]): Promise<number> {
       break;
     case "rollback":
       result = await (await import("./commands/control.js")).rollback(admin(), values.reason);
+      break;
+    case "promote":
+    case "pause":
+    case "resume":
+      result = await (await import("./commands/rollout.js")).rolloutAction(admin(), command, values.reason);
+      break;
+    case "history":
+      result = await (await import("./commands/rollout.js")).history(admin());
       break;
     case "findings":
       result = await (

@@ -17,6 +17,8 @@ import { Upgrades } from "./upgrades.js";
 import { Mirror } from "../mirror/mirror.js";
 import { Parity } from "../mirror/parity.js";
 import { registerFindingsApi } from "../admin/findings.js";
+import { registerRolloutApi } from "../admin/rollout.js";
+import { RolloutController } from "../rollout/controller.js";
 
 export interface GatewayOptions {
   store?: Store;
@@ -35,6 +37,7 @@ export class Gateway {
   readonly upgrades: Upgrades;
   readonly parity: Parity;
   readonly mirror: Mirror;
+  readonly rollout: RolloutController | undefined;
   private readonly health: HealthChecker;
   private readonly state = { draining: false };
   private readonly sockets = new Set<Socket>();
@@ -53,11 +56,26 @@ export class Gateway {
     this.mirror = new Mirror(this.runtime, this.parity);
     this.admin = new AdminServer(this);
     registerFindingsApi(this.admin, this);
+    this.rollout = config.rollout
+      ? new RolloutController(this.runtime, config.rollout, {
+          setShadow: (routes, on) => this.mirror.setShadow(routes, on),
+          closeCandidateWebSockets: (routes) => this.upgrades.closeCandidate(new Set(routes.map((r) => r.id))),
+        })
+      : undefined;
+    registerRolloutApi(this.admin, this);
     const hooks: RequestHooks = { ...opts.hooks };
-    if (config.routes.some((r) => r.mirror)) {
-      const outer = opts.hooks;
+    const outer = opts.hooks;
+    if (config.routes.some((r) => r.mirror) || config.rollout) {
       hooks.beforeForward = (req, facts, headers) =>
         this.mirror.begin(req, facts, headers) ?? outer?.beforeForward?.(req, facts, headers);
+    }
+    const rollout = this.rollout;
+    if (rollout) {
+      hooks.afterResponse = (facts, r, target, ms) => {
+        rollout.recordServed(facts, r, target, ms);
+        outer?.afterResponse?.(facts, r, target, ms);
+      };
+      this.parity.listeners.push((req, mismatch, candidate) => rollout.recordMirrored(req, mismatch, candidate));
     }
 
     this.server = createServer(
@@ -95,6 +113,7 @@ export class Gateway {
     const url = await listen(this.server, this.config.listen);
     const adminUrl = await this.admin.start();
     this.health.start();
+    this.rollout?.start();
     this.runtime.log.info({ url, admin: adminUrl }, "cutover listening");
     return { url, adminUrl };
   }
@@ -112,6 +131,7 @@ export class Gateway {
     this.stopping ??= (async () => {
       this.state.draining = true;
       this.health.stop();
+      this.rollout?.stop();
       this.upgrades.goAwayAll();
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       // Connections become idle as their last answer finishes; close each one as soon as it is.

@@ -78,6 +78,11 @@ export class Upgrades {
     });
   }
 
+  /** closeCandidate sends 1001 to every candidate WebSocket on these routes. */
+  closeCandidate(routeIds: ReadonlySet<number>): void {
+    for (const t of this.tunnels) if (t.target === "candidate" && routeIds.has(t.routeId)) t.goAway();
+  }
+
   goAwayAll(): void {
     for (const t of this.tunnels) t.goAway(500);
   }

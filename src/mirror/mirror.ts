@@ -18,6 +18,8 @@ export interface MirroredRequest {
   query: string;
   route: Route;
   headers: Record<string, string | string[] | undefined>;
+  /** The bucket key the split used (the user), if any. */
+  key: string | undefined;
 }
 
 /** Where finished exchanges go: the parity pipeline (diff, noise, findings, store). */
@@ -41,9 +43,14 @@ export const CAPTURE_CAP = 1 << 20;
  * (no shared abort, its own timeout), and is bounded: a concurrency cap and a body cap, with every
  * request served unmirrored counted by reason so parity rates are never silently biased.
  */
+/** What the shadow stage of a rollout mirrors on routes without their own `mirror:` settings. */
+const SHADOW_MIRROR: MirrorConfig = { percent: 100, writes: "none", max_body: 1 << 20, timeout: 5000 };
+
 export class Mirror {
   inflight = 0;
   private readonly acc: Float64Array;
+  /** Routes a rollout's shadow stage mirrors, whatever their own config says. */
+  private readonly shadow = new Set<number>();
 
   constructor(
     private readonly rt: Runtime,
@@ -62,7 +69,7 @@ export class Mirror {
     headers: string[],
   ): { observer: ResponseObserver; body?: PassThrough } | undefined {
     const route = facts.rm.route;
-    const cfg = route.config.mirror;
+    const cfg = route.config.mirror ?? (this.shadow.has(route.id) ? SHADOW_MIRROR : undefined);
     if (!cfg || facts.decision.target !== "legacy") return undefined;
     const method = req.method ?? "GET";
     if (!(cfg.methods ?? SAFE_METHODS).includes(method)) return undefined;
@@ -90,6 +97,7 @@ export class Mirror {
       query: facts.query,
       route,
       headers: req.headers,
+      key: facts.key,
     };
     const finished = (): void => {
       if (--pending > 0) return;
@@ -177,6 +185,14 @@ export class Mirror {
       for (const o of outs) o.destroy();
     });
     return { primary, copies: outs };
+  }
+
+  /** setShadow turns mirroring on or off for routes in a rollout's shadow stage. */
+  setShadow(routes: readonly Route[], on: boolean): void {
+    for (const r of routes) {
+      if (on) this.shadow.add(r.id);
+      else this.shadow.delete(r.id);
+    }
   }
 
   private skip(route: Route, reason: SkipReason): undefined {

@@ -10,8 +10,8 @@ import type { Route } from "../route/table.js";
 import type { Store } from "../store/store.js";
 import type { ComparisonSink, MirroredRequest } from "./mirror.js";
 
-/** What the judge hears about each comparison. */
-export type ParityListener = (route: Route, mismatch: boolean, at: number) => void;
+/** What the judge hears about each comparison: the request, whether it really differed, the candidate's answer. */
+export type ParityListener = (req: MirroredRequest, mismatch: boolean, candidate: CapturedResponse) => void;
 
 const PERSIST_EVERY_MS = 5000;
 
@@ -115,7 +115,7 @@ export class Parity implements ComparisonSink {
       .inc();
     this.compared++;
     this.dirty = true;
-    for (const fn of this.listeners) fn(req.route, seen.real, req.at);
+    for (const fn of this.listeners) fn(req, seen.real, candidate);
   }
 
   describePresets(): { name: string; rules: string[] }[] {

@@ -2,10 +2,11 @@ import type { RouteStatus, Status } from "../../admin/status.js";
 import { CutoverError } from "../../errors/index.js";
 import { call, type AdminTarget } from "../client.js";
 import { table, type CommandResult } from "../output.js";
+import { rolloutText } from "./rollout.js";
 
 /** status shows routes, weights, upstream health and request counts per target. */
 export async function status(admin: AdminTarget): Promise<CommandResult> {
-  const s = await call<Status & { rollout?: unknown }>(admin, "GET", "/api/status");
+  const s = await call<Status>(admin, "GET", "/api/status");
   const routes = table(
     ["ROUTE", "WEIGHT", "LEGACY req (5xx)", "CANDIDATE req (5xx)", "MIRROR"],
     s.routes.map((r: RouteStatus) => [
@@ -26,7 +27,8 @@ export async function status(admin: AdminTarget): Promise<CommandResult> {
       u.last_error ? `${u.last_error.code} at ${u.last_error.at}` : "-",
     ]),
   );
-  return { data: s, text: `cutover ${s.version} on ${s.listen}, up ${s.uptime_s}s\n\n${routes}\n\n${ups}` };
+  const ro = rolloutText(s.rollout as Parameters<typeof rolloutText>[0]);
+  return { data: s, text: `cutover ${s.version} on ${s.listen}, up ${s.uptime_s}s\n\n${routes}\n\n${ups}\n\n${ro}` };
 }
 
 export async function setWeight(
