@@ -183,7 +183,7 @@ describe("rollout end to end", () => {
         stdio: ["ignore", "pipe", "inherit"],
       });
       const line = await new Promise<string>((resolve) =>
-        child.stdout!.once("data", (d: Buffer) => resolve(d.toString())),
+        child.stdout.once("data", (d: Buffer) => resolve(d.toString())),
       );
       const j = JSON.parse(line) as { listening: string; admin: string };
       return { child, url: j.listening, admin: j.admin };
