@@ -199,7 +199,7 @@ export function simulate(cfg: SimConfig): RunResult {
       if (e.type === "set_weight") gw.weight = e.weight;
       else if (e.type === "start_mirror") gw.mirroring = true;
       else if (e.type === "stop_mirror") gw.mirroring = false;
-      else if (e.type === "reset_window") window.reset();
+      else if (e.type === "reset_window") window.reset({ from: e.from });
     }
   };
   const plan = {
@@ -295,7 +295,7 @@ export function simulate(cfg: SimConfig): RunResult {
     const route = pick(rng, routeDist);
     const cand = (bucket[user] ?? 0) < gw.weight * 100;
     const r = respond(route, user, cand);
-    if (now < state.warmupUntil) continue;
+    if (now < state.warmupUntil) continue; // the recorder skips warm-up (the window would too)
     const at = now;
     window.record({
       route: route.name,

@@ -48,6 +48,7 @@ test("start enters the first stage: shadow mirrors at weight 0", () => {
   assert.equal(state.mirroring, true);
   assert.equal(state.warmupUntil, 31_000);
   assert.deepEqual(types(effects), ["set_weight", "start_mirror", "reset_window", "audit", "webhook"]);
+  assert.deepEqual(effects[2], { type: "reset_window", from: 31_000 });
   assert.deepEqual(judgeStage(state, 5000), {
     index: 0,
     value: "shadow",

@@ -120,7 +120,8 @@ export type Effect =
   | { type: "set_weight"; routes: string[]; weight: number }
   | { type: "start_mirror"; routes: string[] }
   | { type: "stop_mirror"; routes: string[] }
-  | { type: "reset_window" }
+  /** Start a new window; samples before `from` (the warm-up's end) do not count: Window.reset({ from }). */
+  | { type: "reset_window"; from: number }
   | { type: "close_candidate_websockets"; routes: string[] }
   | { type: "audit"; record: DecisionRecord }
   | { type: "webhook"; payload: DecisionRecord };
@@ -304,7 +305,7 @@ function enterStage(st: RolloutState, index: number, d: Decision): TransitionRes
   if (st.mirroring && !mirroring) effects.push({ type: "stop_mirror", routes });
   effects.push({ type: "set_weight", routes, weight });
   if (mirroring && !st.mirroring) effects.push({ type: "start_mirror", routes });
-  effects.push({ type: "reset_window" });
+  effects.push({ type: "reset_window", from: d.at + st.plan.warmupMs });
   const next: RolloutState = {
     ...st,
     stageIndex: index,

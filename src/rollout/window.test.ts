@@ -94,3 +94,18 @@ test("memory stays bounded: users are sampled, routes beyond maxRoutes are folde
   assert.equal(w.cell("(other)", "legacy")?.n, 20_000);
   assert.ok(JSON.stringify(w.snapshot()).length < 200_000);
 });
+
+test("reset({ from }) keeps warm-up samples out of the stage window but in coverage", () => {
+  const w = new Window();
+  w.reset({ from: 30_000 });
+  w.record(req({ at: 10_000, error: true }));
+  w.recordParity({ route: "GET /items", mismatch: true, at: 10_000 });
+  w.record(req({ at: 30_000 }));
+  assert.equal(w.cell("GET /items", "legacy")?.n, 1);
+  assert.equal(w.cell("GET /items", "legacy")?.errors, 0);
+  assert.equal(w.parity("GET /items"), undefined);
+  assert.deepEqual(w.coverage().get("GET /items"), { legacy: 2, candidate: 0, mirrored: 0 });
+  assert.equal(Window.fromSnapshot(w.snapshot()).from, 30_000);
+  w.reset();
+  assert.equal(w.from, -Infinity);
+});

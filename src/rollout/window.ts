@@ -21,7 +21,9 @@ import { UserSample, hashUser, type UserSampleSnapshot } from "../stats/user-sam
  * - parity: per route {n, mismatches, last ids}; coverage: per route cumulative counts.
  *
  * `reset()` starts a new stage window but keeps the coverage tallies, which span the whole
- * rollout (route coverage is judged "before the last stage", over every stage).
+ * rollout (route coverage is judged "before the last stage", over every stage). `reset({ from })`
+ * also drops stage samples timestamped before `from` (the warm-up), so warm-up exclusion holds
+ * even if the recorder records everything; coverage still counts those requests.
  */
 
 export type Channel = "legacy" | "candidate" | "legacy:mirror" | "candidate:mirror";
@@ -154,6 +156,8 @@ export interface CellSnapshot {
 export interface WindowSnapshot {
   version: 1;
   options: WindowOptions;
+  /** Samples before this time (the warm-up) are not part of the window; null = none dropped. */
+  from?: number | null;
   cells: CellSnapshot[];
   parity: ({ route: string } & ParityCounts)[];
   coverage: ({ route: string } & CoverageCounts)[];
@@ -164,6 +168,8 @@ export class Window {
   private readonly cellMap = new Map<string, WindowCell>();
   private readonly parityMap = new Map<string, ParityCounts>();
   private readonly coverageMap = new Map<string, CoverageCounts>();
+  /** Stage samples before this time are ignored (see reset). */
+  from = -Infinity;
 
   constructor(options: Partial<WindowOptions> = {}) {
     this.options = { ...DEFAULT_WINDOW_OPTIONS, ...options };
@@ -173,7 +179,7 @@ export class Window {
   record(s: RequestSample): void {
     const route = this.routeName(s.route);
     const channel: Channel = s.mirrored ? `${s.target}:mirror` : s.target;
-    this.cellFor(route, channel).add(s, hashUser(s.user));
+    if (s.at >= this.from) this.cellFor(route, channel).add(s, hashUser(s.user));
     const cov = this.coverageFor(route);
     if (s.target === "legacy") {
       if (!s.mirrored) cov.legacy++;
@@ -185,6 +191,7 @@ export class Window {
   recordParity(s: ParitySample): void {
     const route = this.routeName(s.route);
     this.coverageFor(route);
+    if (s.at < this.from) return;
     let p = this.parityMap.get(route);
     if (!p) {
       p = { n: 0, mismatches: 0, ids: [] };
@@ -200,10 +207,14 @@ export class Window {
     }
   }
 
-  /** Start a new stage window. Coverage tallies survive unless `coverage: true`. */
-  reset(opts: { coverage?: boolean } = {}): void {
+  /**
+   * Start a new stage window; samples before `from` (the end of the warm-up, carried by the
+   * `reset_window` effect) are ignored. Coverage tallies survive unless `coverage: true`.
+   */
+  reset(opts: { coverage?: boolean; from?: number } = {}): void {
     this.cellMap.clear();
     this.parityMap.clear();
+    this.from = opts.from ?? -Infinity;
     if (opts.coverage) this.coverageMap.clear();
   }
 
@@ -261,6 +272,7 @@ export class Window {
     return {
       version: 1,
       options: { ...this.options },
+      from: Number.isFinite(this.from) ? this.from : null,
       cells: [...this.cellMap.values()].map((c) => ({
         route: c.route,
         channel: c.channel,
@@ -280,6 +292,7 @@ export class Window {
 
   static fromSnapshot(s: WindowSnapshot): Window {
     const w = new Window(s.options);
+    w.from = s.from ?? -Infinity;
     for (const cs of s.cells) {
       const c = w.cellFor(cs.route, cs.channel);
       c.n = cs.n;
