@@ -8,6 +8,8 @@ import { CutoverError } from "../errors/index.js";
 import { Gateway } from "../gateway/gateway.js";
 import { startDemoBackend } from "./backends.js";
 import { runTraffic } from "./traffic.js";
+import { DEMO_PATHS, demoConfig } from "./config.js";
+import { watchRollout } from "./watch.js";
 
 export interface DemoOptions {
   json: boolean;
@@ -30,28 +32,18 @@ export async function demo(opts: DemoOptions, print: (data: unknown, text: strin
   const legacy = await startDemoBackend("legacy");
   const candidate = await startDemoBackend("candidate");
   const token = randomBytes(16).toString("hex");
-  const text = `
-listen: 127.0.0.1:${opts.port ?? "8080"}
-admin: { listen: 127.0.0.1:0, token: ${token} }
-store: { path: ${join(dir, "state.db")} }
-upstreams:
-  legacy: { url: ${legacy.url}, framework: flask, health: { path: /health, interval: 1s } }
-  candidate: { url: ${candidate.url}, framework: fastapi, health: { path: /healthz, interval: 1s } }
-bucketing: { keys: [header:x-user-id, ip] }
-log: { level: warn }
-routes:
-  - name: health
-    match: { path: /health }
-    rewrite: { candidate: /healthz }
-  - name: users
-    match: { path: /api/users/:id, methods: [GET] }
-    candidate_weight: 25
-    mirror: { percent: 100 }
-  - name: api
-    match: { path: /api/* }
-    candidate_weight: 10
-    mirror: { percent: 100 }
-`;
+  const scenario = opts.scenario ?? "rollout";
+  if (scenario !== "rollout" && scenario !== "regression") {
+    throw new CutoverError("CUTOVER_ERR_USAGE", `--scenario: "rollout" (default) or "regression", not "${scenario}"`);
+  }
+  const text = demoConfig({
+    port: opts.port ?? "8080",
+    token,
+    store: join(dir, "state.db"),
+    legacy: legacy.url,
+    candidate: candidate.url,
+    scenario,
+  });
   const res = parseConfig(text);
   if (!res.config) throw new CutoverError("CUTOVER_ERR_CONFIG_INVALID", "demo config", { problems: res.problems });
   const gw = new Gateway(res.config);
@@ -83,7 +75,7 @@ routes:
   candidate  ${candidate.url}   (its FastAPI-style port)
   admin      ${urls.adminUrl}   token ${token}
 
-Traffic: 200 users, ~20 requests/s. Try:
+Traffic: 200 users, ~80 requests/s. The rollout of /api/* runs by itself${scenario === "regression" ? " (and the candidate will go bad at 10 %)" : ""}. Try:
   curl -s -H 'x-user-id: ada' ${urls.url}/api/users/7      # same user, same side, every time
   curl -s ${urls.url}/health                              # legacy /health, candidate /healthz
   npx cutover status ${admin}
@@ -102,13 +94,15 @@ Traffic: 200 users, ~20 requests/s. Try:
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  const watcher = watchRollout(gw, { json: opts.json, print, scenario, backend: candidate });
   const stats = await runTraffic({
     url: urls.url,
     users: 200,
-    ratePerSec: 20,
+    ratePerSec: 80,
     paths: DEMO_PATHS,
     stop: () => interrupted || Date.now() >= deadline,
   });
+  watcher.stop();
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
   const routes = gw.runtime.table.routes.map((r) => ({
@@ -152,15 +146,3 @@ Traffic: 200 users, ~20 requests/s. Try:
     ].join("\n"),
   );
 }
-
-/** The demo's request mix: both ports' real differences, learned noise, and a bad query value. */
-const DEMO_PATHS = [
-  "/api/users/1",
-  "/api/users/2",
-  "/api/orders",
-  "/api/search?limit=3",
-  "/health",
-  "/api/users/3",
-  "/api/uptime",
-  "/api/search?limit=ten",
-];
