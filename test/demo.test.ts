@@ -21,7 +21,7 @@ function demo(args: string[]): Promise<Event[]> {
       ["bin/cutover.js", "demo", "--json", "--port", "0", ...args],
       { encoding: "utf8", timeout: 120_000 },
       (err, stdout) => {
-        if (err) return reject(err);
+        if (err) return reject(new Error(`demo failed: ${err.message}`));
         resolve(
           stdout
             .trim()
