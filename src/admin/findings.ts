@@ -1,6 +1,7 @@
 import { CutoverError } from "../errors/index.js";
 import { buildReport, renderHtmlReport } from "../findings/index.js";
 import type { Gateway } from "../gateway/gateway.js";
+import type { Live } from "./live.js";
 import type { AdminServer } from "./server.js";
 
 /** Findings, acceptance and parity reports on the admin API. */
@@ -54,6 +55,15 @@ export function registerFindingsApi(admin: AdminServer, gw: Gateway): void {
     const html = renderHtmlReport(report());
     res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
     res.end(html);
+    return undefined;
+  });
+}
+
+/** Live series and the event stream the dashboard subscribes to. */
+export function registerLiveApi(admin: AdminServer, live: Live): void {
+  admin.route("GET", "/api/live", () => ({ series: live.series }));
+  admin.route("GET", "/api/events", (_r, res) => {
+    live.subscribe(res);
     return undefined;
   });
 }

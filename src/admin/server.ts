@@ -4,6 +4,7 @@ import type { Gateway } from "../gateway/gateway.js";
 import { listen } from "../gateway/gateway.js";
 import { tokenMatches } from "./auth.js";
 import { buildStatus } from "./status.js";
+import { serveStatic } from "./static.js";
 
 const MAX_BODY = 64 * 1024;
 
@@ -77,6 +78,7 @@ export class AdminServer {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      if (req.method === "GET" && (await serveStatic(new URL(req.url ?? "/", "http://admin").pathname, res))) return;
       if (!tokenMatches(req.headers.authorization, this.gw.config.admin.token)) {
         throw new CutoverError("CUTOVER_ERR_ADMIN_UNAUTHORIZED");
       }

@@ -19,6 +19,9 @@ import { Parity } from "../mirror/parity.js";
 import { registerFindingsApi } from "../admin/findings.js";
 import { registerRolloutApi } from "../admin/rollout.js";
 import { RolloutController } from "../rollout/controller.js";
+import { Live } from "../admin/live.js";
+import { buildStatus } from "../admin/status.js";
+import { registerLiveApi } from "../admin/findings.js";
 
 export interface GatewayOptions {
   store?: Store;
@@ -38,6 +41,7 @@ export class Gateway {
   readonly parity: Parity;
   readonly mirror: Mirror;
   readonly rollout: RolloutController | undefined;
+  readonly live: Live;
   private readonly health: HealthChecker;
   private readonly state = { draining: false };
   private readonly sockets = new Set<Socket>();
@@ -70,13 +74,18 @@ export class Gateway {
         this.mirror.begin(req, facts, headers) ?? outer?.beforeForward?.(req, facts, headers);
     }
     const rollout = this.rollout;
-    if (rollout) {
-      hooks.afterResponse = (facts, r, target, ms) => {
-        rollout.recordServed(facts, r, target, ms);
-        outer?.afterResponse?.(facts, r, target, ms);
-      };
+    const live = (this.live = new Live(() => ({
+      status: buildStatus(this),
+      findings: { compared: this.parity.compared, routes: this.parity.findings.routes() },
+    })));
+    registerLiveApi(this.admin, live);
+    hooks.afterResponse = (facts, r, target, ms) => {
+      live.record(target, r.status, ms);
+      rollout?.recordServed(facts, r, target, ms);
+      outer?.afterResponse?.(facts, r, target, ms);
+    };
+    if (rollout)
       this.parity.listeners.push((req, mismatch, candidate) => rollout.recordMirrored(req, mismatch, candidate));
-    }
 
     this.server = createServer(
       {
@@ -132,6 +141,7 @@ export class Gateway {
       this.state.draining = true;
       this.health.stop();
       this.rollout?.stop();
+      this.live.close();
       this.upgrades.goAwayAll();
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       // Connections become idle as their last answer finishes; close each one as soon as it is.
