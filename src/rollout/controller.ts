@@ -168,7 +168,8 @@ export class RolloutController {
         this.host.setShadow(routes(e.routes), false);
         break;
       case "reset_window":
-        this.window.reset();
+        // Samples before the warm-up ends never count, even ones in flight across the change.
+        this.window.reset({ from: e.from });
         break;
       case "close_candidate_websockets":
         this.host.closeCandidateWebSockets(routes(e.routes));
