@@ -1,0 +1,110 @@
+/**
+ * Backend for bench/mirror.ts: one `node:http` process playing legacy or candidate for
+ * `GET /api/orders/<1..256>`, keep-alive 120 s.
+ *
+ * Each answer is a ~2 KiB JSON order with three volatile fields, as a real API has: `request_id`
+ * (a random UUID), `generated_at` (the time it was built) and `server_time_ms`. The candidate
+ * answers the same order with one field renamed (`shipping_address` → `shippingAddress`), so every
+ * comparison finds one real difference plus the volatile fields the noise model has to learn.
+ * Headers are the same on both sides (no `x-backend`: it would be a second real difference); the
+ * harness tells the sides apart by the field name and by `/__stats`.
+ *
+ * "Work" is a timer, not CPU: the answer is sent `delayMs` after the request arrived (legacy 1 ms,
+ * candidate 10 ms by default). A real candidate is slow because it waits (database, cold caches,
+ * another runtime), and the backends share CPU 0 with the gateway: a 10 ms busy loop per request
+ * would saturate that core at 100 req/s and measure the candidate's CPU, not the gateway's mirror.
+ * Building the body costs a few µs (the static part is prebuilt per order, the volatile head is
+ * concatenated per request). `delayMs` 0 answers immediately.
+ *
+ * usage: node dist/bench/mirror-backend.js <legacy|candidate> <delayMs>
+ * Prints {"port": N} on stdout when listening; `GET /__stats` returns what it served
+ * ({"served", "mirrored"}: requests carrying `x-cutover-mirror`); exits when stdin closes.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export const ORDERS = 256;
+/** The field the candidate renames, and what it calls it. */
+export const RENAMED_FROM = "shipping_address";
+export const RENAMED_TO = "shippingAddress";
+
+/** orderTail is everything after the volatile head: deterministic per order id and side. */
+export function orderTail(id: number, candidate: boolean): string {
+  const items = Array.from({ length: 9 }, (_, i) => ({
+    sku: `SKU-${(id * 31 + i * 7) % 10_000}`.padEnd(10, "0"),
+    name: `Catalogue item ${(id + i) % 97} with a descriptive name`,
+    qty: 1 + ((id + i) % 4),
+    unit_price: { amount: 100 + ((id * 13 + i * 17) % 9_000), currency: "EUR" },
+  }));
+  const address = { street: `${id} Long Example Street`, city: "Rotterdam", postcode: "3011 AB", country: "NL" };
+  const order = {
+    order: {
+      id,
+      status: ["pending", "paid", "shipped", "delivered"][id % 4],
+      customer: { id: 10_000 + id, name: `Customer ${id}`, email: `customer${id}@example.com`, tier: "gold" },
+      [candidate ? RENAMED_TO : RENAMED_FROM]: address,
+      items,
+      totals: { items: items.length, amount: items.reduce((a, it) => a + it.qty * it.unit_price.amount, 0) },
+      tags: ["express", "gift-wrap", "eu"],
+    },
+    links: { self: `/api/orders/${id}`, customer: `/api/customers/${10_000 + id}` },
+  };
+  // Drop the opening brace: the volatile head is spliced in front of it.
+  return JSON.stringify(order).slice(1);
+}
+
+/** orderBody is one full answer; request_id and the timestamps differ on every call. */
+export function orderBody(tail: string): string {
+  const now = Date.now();
+  return `{"request_id":"${randomUUID()}","generated_at":"${new Date(now).toISOString()}","server_time_ms":${now},${tail}`;
+}
+
+function main(): void {
+  const name = process.argv[2] ?? "legacy";
+  const delayMs = Number(process.argv[3] ?? "0");
+  const candidate = name === "candidate";
+  const tails = Array.from({ length: ORDERS + 1 }, (_, i) => orderTail(i, candidate));
+  let served = 0;
+  let mirrored = 0;
+
+  const send = (res: ServerResponse, id: number): void => {
+    const body = orderBody(tails[id] ?? "");
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+    res.end(body);
+  };
+
+  const server = createServer({ keepAliveTimeout: 120_000, requestTimeout: 0, noDelay: true }, (req, res) => {
+    const url = req.url ?? "";
+    if (req.method === "GET" && url.startsWith("/api/orders/")) {
+      const id = Number(url.slice(12));
+      if (Number.isInteger(id) && id >= 1 && id <= ORDERS) {
+        served++;
+        if (req.headers["x-cutover-mirror"] !== undefined) mirrored++;
+        if (delayMs > 0) setTimeout(send, delayMs, res, id);
+        else send(res, id);
+        return;
+      }
+    }
+    if (req.method === "GET" && url === "/__stats") {
+      const body = JSON.stringify({ name, delayMs, served, mirrored });
+      res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+      res.end(body);
+      return;
+    }
+    res.writeHead(404, { "content-type": "application/json", "content-length": 2 });
+    res.end("{}");
+  });
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
+  server.listen(0, "127.0.0.1", () => {
+    process.stdout.write(JSON.stringify({ port: (server.address() as AddressInfo).port }) + "\n");
+  });
+  // The harness holds our stdin open; when it exits (even when killed) we follow.
+  process.stdin.on("end", () => process.exit(0));
+  process.stdin.on("error", () => process.exit(0));
+  process.stdin.resume();
+  process.on("SIGTERM", () => process.exit(0));
+}
+
+if (process.argv[1]?.endsWith("mirror-backend.js")) main();
