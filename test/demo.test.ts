@@ -38,7 +38,7 @@ describe("demo", { concurrency: true }, () => {
     "runs a whole rollout shadow → 10 → 50 → 100, judged, with findings and learned noise",
     { timeout: 120_000 },
     async () => {
-      const events = await demo(["--duration", "50s"]);
+      const events = await demo(["--duration", "80s"]);
       const decisions = events.filter((e) => e.event === "rollout");
       assert.deepEqual(
         decisions.map((d) => `${d.action} ${String(d.to?.stage)}`),
