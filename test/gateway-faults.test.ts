@@ -3,8 +3,7 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
-import { get, pool, startGateway, type TestGateway } from "./helpers/gateway.js";
+import { get, pool, startGateway, useBackends, waitUntil, type TestGateway } from "./helpers/gateway.js";
 import { deadPort, startGarbageServer, startHangingServer, startResettingServer } from "./helpers/net.js";
 
 function code(text: string): string {
@@ -26,14 +25,7 @@ function raw(url: string, bytes: string): Promise<string> {
 }
 
 describe("faults", () => {
-  let flask: Backend;
-  let fastapi: Backend;
-  before(async () => {
-    [flask, fastapi] = await Promise.all([startFlask({ workerClass: "gthread", threads: 8 }), startFastAPI()]);
-  });
-  after(async () => {
-    await Promise.all([flask.stop(), fastapi.stop()]);
-  });
+  const b = useBackends();
 
   test("upstream down → 502 CUTOVER_ERR_UPSTREAM_CONNECT; hanging → 504; reset → 502; garbage → 502", async () => {
     const dead = await deadPort();
@@ -51,7 +43,7 @@ routes:
       [reset.url, 502, "CUTOVER_ERR_UPSTREAM_RESET"],
       [garbage.url, 502, "CUTOVER_ERR_UPSTREAM_PROTOCOL"],
     ] as const) {
-      const g = await startGateway({ legacy: url, candidate: fastapi.url, body: routes });
+      const g = await startGateway({ legacy: url, candidate: b.fastapi.url, body: routes });
       try {
         const t0 = performance.now();
         const r = await get(`${g.url}/anything`);
@@ -72,8 +64,8 @@ routes:
 
   test("candidate marked unhealthy → all traffic to legacy, zero failed client requests", async () => {
     const g = await startGateway({
-      legacy: flask.url,
-      candidate: fastapi.url,
+      legacy: b.flask.url,
+      candidate: b.fastapi.url,
       health: true,
       body: "bucketing: { keys: [header:x-user-id] }\nroutes:\n  - match: { path: /* }\n    candidate_weight: 50\n",
     });
@@ -83,17 +75,15 @@ routes:
       const before = await pool(users, 16, whoami);
       assert.ok(before.some((r) => r.text.includes("fastapi-candidate")));
 
-      const flip = await get(`${fastapi.url}/admin/health-mode`, { "content-type": "application/json" });
+      const flip = await get(`${b.fastapi.url}/admin/health-mode`, { "content-type": "application/json" });
       assert.ok(flip.status < 500);
       const { request } = await import("undici");
-      await request(`${fastapi.url}/admin/health-mode`, {
+      await request(`${b.fastapi.url}/admin/health-mode`, {
         method: "POST",
         body: '{"healthy": false}',
         headers: { "content-type": "application/json" },
       });
-      const deadline = Date.now() + 5000;
-      while (Date.now() < deadline && g.gw.runtime.upstreams.candidate.state !== "unhealthy")
-        await new Promise((r) => setTimeout(r, 50));
+      await waitUntil(() => g.gw.runtime.upstreams.candidate.state === "unhealthy", 5000);
       assert.equal(g.gw.runtime.upstreams.candidate.state, "unhealthy");
 
       const during = await pool(users, 16, whoami);
@@ -106,13 +96,12 @@ routes:
         "every user served by legacy",
       );
 
-      await request(`${fastapi.url}/admin/health-mode`, {
+      await request(`${b.fastapi.url}/admin/health-mode`, {
         method: "POST",
         body: '{"healthy": true}',
         headers: { "content-type": "application/json" },
       });
-      const state = (): string => g.gw.runtime.upstreams.candidate.state;
-      while (Date.now() < deadline + 5000 && state() !== "healthy") await new Promise((r) => setTimeout(r, 50));
+      await waitUntil(() => g.gw.runtime.upstreams.candidate.state === "healthy", 5000);
       const afterwards = await pool(users, 16, whoami);
       assert.deepEqual(
         afterwards.map((r) => r.text.includes("fastapi-candidate")),
@@ -129,7 +118,7 @@ routes:
   test("candidate refusing connections: requests fail over to legacy before any error reaches clients", async () => {
     const dead = await deadPort();
     const g = await startGateway({
-      legacy: flask.url,
+      legacy: b.flask.url,
       candidate: dead.url,
       body: "routes:\n  - match: { path: /* }\n    candidate_weight: 100\n",
     });
@@ -150,8 +139,8 @@ routes:
     let g: TestGateway;
     before(async () => {
       g = await startGateway({
-        legacy: flask.url,
-        candidate: fastapi.url,
+        legacy: b.flask.url,
+        candidate: b.fastapi.url,
         body: "limits: { max_url_length: 300, max_header_size: 4kb }\nroutes:\n  - match: { path: /whoami }\n  - match: { path: /api/* }\n",
       });
     });

@@ -1,9 +1,8 @@
 // Streaming through the gateway: SSE framing and time to first event, WebSockets to FastAPI with
 // close codes, rollback closing candidate WebSockets, and 200 MiB each way with flat RSS.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -11,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { request } from "undici";
 import WebSocket from "ws";
 import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
-import { gatewayYaml, startGateway, TOKEN, type TestGateway } from "./helpers/gateway.js";
+import { spawnGateway, startGateway, TOKEN, type TestGateway } from "./helpers/gateway.js";
 
 /** sseTimeline reads an SSE response and returns each event with its arrival time (ms from request). */
 async function sseTimeline(
@@ -139,26 +138,16 @@ describe("streaming and upgrades", () => {
 
   test("200 MiB upload and download through a gateway process with flat RSS", { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "cutover-big-"));
-    const cfg = join(dir, "cutover.yaml");
-    writeFileSync(
-      cfg,
-      gatewayYaml({
-        legacy: flask.url,
-        candidate: fastapi.url,
-        store: join(dir, "s.db"),
-        body: "override: { enabled: true }\nroutes:\n  - match: { path: /* }\n",
-      }),
-    );
-    const child = spawn(process.execPath, ["bin/cutover.js", "run", "-c", cfg, "--json"], {
-      stdio: ["ignore", "pipe", "inherit"],
+    const gp = await spawnGateway({
+      legacy: flask.url,
+      candidate: fastapi.url,
+      dir,
+      body: "override: { enabled: true }\nroutes:\n  - match: { path: /* }\n",
     });
     try {
-      const first = await new Promise<string>((resolve) =>
-        child.stdout.once("data", (d: Buffer) => resolve(d.toString())),
-      );
-      const url = (JSON.parse(first) as { listening: string }).listening;
+      const url = gp.url;
       const rss = (): number =>
-        Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+        Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gp.child.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
       const baseline = rss();
       let peak = baseline;
       const sampler = setInterval(() => (peak = Math.max(peak, rss())), 50);
@@ -197,8 +186,7 @@ describe("streaming and upgrades", () => {
         `gateway RSS grew ${(peak - baseline).toFixed(1)} MiB (baseline ${baseline.toFixed(0)}, peak ${peak.toFixed(0)})`,
       );
     } finally {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
+      await gp.kill();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { request } from "undici";
 import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
-import { get, pool, startGateway, TOKEN, type TestGateway } from "./helpers/gateway.js";
+import { get, pool, startGateway, TOKEN, waitUntil, type TestGateway } from "./helpers/gateway.js";
 import { startHangingServer, startResettingServer } from "./helpers/net.js";
 
 interface FindingJson {
@@ -42,12 +42,7 @@ routes:
 `;
 
 async function waitFor(fn: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("timed out waiting");
+  if (!(await waitUntil(fn, ms))) throw new Error("timed out waiting");
 }
 
 describe("mirror and diff against real Flask and FastAPI", () => {

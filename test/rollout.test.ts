@@ -1,14 +1,12 @@
 // Rollouts end to end with real Flask (legacy) and FastAPI (candidate) and short stages: promotion
 // by evidence, rollback by itself when the candidate starts failing, and resume after kill -9.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Agent, request } from "undici";
-import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
-import { gatewayYaml, startGateway, TOKEN } from "./helpers/gateway.js";
+import { spawnGateway, startGateway, TOKEN, useBackends, waitUntil } from "./helpers/gateway.js";
 
 interface RolloutView {
   status: string;
@@ -57,31 +55,19 @@ function traffic(url: string, paths: readonly string[], stop: () => boolean): Pr
   });
 }
 
-async function until(fn: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
-
 describe("rollout end to end", () => {
-  let flask: Backend;
-  let fastapi: Backend;
-  before(async () => {
-    [flask, fastapi] = await Promise.all([startFlask({ workerClass: "gthread", threads: 8 }), startFastAPI()]);
-  });
-  after(async () => {
-    await Promise.all([flask.stop(), fastapi.stop()]);
-  });
+  const b = useBackends();
 
   test("a healthy candidate goes shadow → 5 → 50 → 100 by itself", { timeout: 120_000 }, async () => {
-    const g = await startGateway({ legacy: flask.url, candidate: fastapi.url, body: ROLLOUT("[shadow, 5, 50, 100]") });
+    const g = await startGateway({
+      legacy: b.flask.url,
+      candidate: b.fastapi.url,
+      body: ROLLOUT("[shadow, 5, 50, 100]"),
+    });
     try {
       let done = false;
       const load = traffic(g.url, ["/api/same/1", "/api/same/2", "/api/me", "/api/bigint-same"], () => done);
-      const completed = await until(
+      const completed = await waitUntil(
         async () => (await g.admin<RolloutView>("GET", "/api/rollout")).body.status === "completed",
         90_000,
       );
@@ -112,14 +98,14 @@ describe("rollout end to end", () => {
     { timeout: 120_000 },
     async () => {
       const g = await startGateway({
-        legacy: flask.url,
-        candidate: fastapi.url,
+        legacy: b.flask.url,
+        candidate: b.fastapi.url,
         body: ROLLOUT("[5, 50, 100]")
           .replace("max_duration: 2m", "max_duration: 2m\n  promote: manual")
           .replace("error_rate: 3pt", "error_rate: 1pt"),
       });
       const setRate = (rate: number) =>
-        request(`${fastapi.url}/admin/fail-rate`, {
+        request(`${b.fastapi.url}/admin/fail-rate`, {
           method: "POST",
           body: JSON.stringify({ rate }),
           headers: { "content-type": "application/json" },
@@ -131,7 +117,7 @@ describe("rollout end to end", () => {
         const promoted = await g.admin<RolloutView>("POST", "/api/rollout/promote", { reason: "to stage 2" });
         assert.equal(promoted.body.stage.index, 1);
         await setRate(0.05);
-        const rolledBack = await until(
+        const rolledBack = await waitUntil(
           async () => (await g.admin<RolloutView>("GET", "/api/rollout")).body.status === "rolled_back",
           60_000,
         );
@@ -168,26 +154,8 @@ describe("rollout end to end", () => {
 
   test("after kill -9 the rollout resumes at the same stage with the same buckets", { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "cutover-resume-"));
-    const cfg = join(dir, "cutover.yaml");
-    writeFileSync(
-      cfg,
-      gatewayYaml({
-        legacy: flask.url,
-        candidate: fastapi.url,
-        store: join(dir, "s.db"),
-        body: ROLLOUT("[5, 50, 100]").replace("min_requests: 60", "min_requests: 100000"),
-      }),
-    );
-    const start = async (): Promise<{ child: ChildProcess; url: string; admin: string }> => {
-      const child = spawn(process.execPath, ["bin/cutover.js", "run", "-c", cfg, "--json"], {
-        stdio: ["ignore", "pipe", "inherit"],
-      });
-      const line = await new Promise<string>((resolve) =>
-        child.stdout.once("data", (d: Buffer) => resolve(d.toString())),
-      );
-      const j = JSON.parse(line) as { listening: string; admin: string };
-      return { child, url: j.listening, admin: j.admin };
-    };
+    const body = ROLLOUT("[5, 50, 100]").replace("min_requests: 60", "min_requests: 100000");
+    const start = () => spawnGateway({ legacy: b.flask.url, candidate: b.fastapi.url, body, dir });
     const view = async (admin: string): Promise<RolloutView & { id: string; stage_started_at: number }> => {
       const r = await request(`${admin}/api/rollout`, { headers: { authorization: `Bearer ${TOKEN}` } });
       return (await r.body.json()) as RolloutView & { id: string; stage_started_at: number };
@@ -214,20 +182,18 @@ describe("rollout end to end", () => {
           }),
         );
       const firstSides = await sides(a.url);
-      a.child.kill("SIGKILL");
-      await new Promise((r) => a.child.once("exit", r));
-      const b = await start();
+      await a.kill("SIGKILL");
+      const b2 = await start();
       try {
-        const after = await view(b.admin);
+        const after = await view(b2.admin);
         assert.equal(after.id, before.id);
         assert.equal(after.stage.index, 1);
         assert.equal(after.weight, 50);
         assert.equal(after.stage_started_at, before.stage_started_at);
         assert.equal(after.status, "running");
-        assert.deepEqual(await sides(b.url), firstSides);
+        assert.deepEqual(await sides(b2.url), firstSides);
       } finally {
-        b.child.kill("SIGTERM");
-        await new Promise((r) => b.child.once("exit", r));
+        await b2.kill();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

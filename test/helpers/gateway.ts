@@ -1,9 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { request } from "undici";
 import { parseConfig } from "../../src/config/load.js";
 import { Gateway, type GatewayOptions } from "../../src/gateway/gateway.js";
+import { startFastAPI, startFlask, type Backend } from "./backends.js";
 
 export const TOKEN = "test-admin-token-0123456789";
 
@@ -120,4 +123,70 @@ export async function rawRequest(
     req.on("error", reject);
     req.end();
   });
+}
+
+/** waitUntil polls `fn` until it is true or `ms` pass; returns whether it became true. */
+export async function waitUntil(fn: () => boolean | Promise<boolean>, ms = 10_000, every = 50): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await fn()) return true;
+    await new Promise((r) => setTimeout(r, every));
+  }
+  return false;
+}
+
+/** useBackends starts a Flask (gthread) and a FastAPI app for the enclosing describe block. */
+export function useBackends(): { flask: Backend; fastapi: Backend } {
+  const b = {} as { flask: Backend; fastapi: Backend };
+  before(async () => {
+    [b.flask, b.fastapi] = await Promise.all([startFlask({ workerClass: "gthread", threads: 8 }), startFastAPI()]);
+  });
+  after(async () => {
+    await Promise.all([b.flask.stop(), b.fastapi.stop()]);
+  });
+  return b;
+}
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  url: string;
+  admin: string;
+  /** Stop it with a signal and wait for the exit (SIGKILL to test crash recovery). */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * spawnGateway writes a config into `dir` and starts `cutover run` as a child process, the way
+ * users run it; call it again with the same dir to restart on the same store.
+ */
+export async function spawnGateway(o: {
+  legacy: string;
+  candidate: string;
+  body: string;
+  dir: string;
+}): Promise<GatewayProcess> {
+  const cfg = join(o.dir, "cutover.yaml");
+  writeFileSync(
+    cfg,
+    gatewayYaml({ legacy: o.legacy, candidate: o.candidate, store: join(o.dir, "state.db"), body: o.body }),
+  );
+  const child = spawn(process.execPath, ["bin/cutover.js", "run", "-c", cfg, "--json"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout.once("data", (d: Buffer) => resolve(d.toString()));
+    child.once("exit", (code) => reject(new Error(`cutover run exited with ${String(code)}`)));
+  });
+  const j = JSON.parse(line) as { listening: string; admin: string };
+  return {
+    child,
+    url: j.listening,
+    admin: j.admin,
+    kill: async (signal = "SIGTERM") => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill(signal);
+      await exited;
+    },
+  };
 }
