@@ -1,0 +1,96 @@
+// Upstreams: health state, URL, connection pool, last error; open WebSocket (upgrade) tunnels.
+import { Badge, Empty, PageHead, statusTone } from "../components/ui";
+import { fmtAgo, fmtDateTime, fmtInt } from "../format";
+import { useLive } from "../live";
+
+const ROLE: Record<string, string> = {
+  legacy: "being migrated away from; serves every request not assigned to the candidate",
+  candidate: "being migrated to",
+  "legacy-secondary": "a second legacy instance: mirrored requests teach cutover legacy's own noise",
+};
+
+export function Upstreams() {
+  const { status, lastTick } = useLive();
+  const now = lastTick || Date.now();
+  return (
+    <div class="page">
+      <PageHead title="Upstreams">
+        {status ? (
+          <span class="meta num">
+            <span data-field="open-upgrades">
+              {fmtInt(status.open_upgrades)} open upgrade{status.open_upgrades === 1 ? "" : "s"} (WebSocket tunnels)
+            </span>
+          </span>
+        ) : null}
+      </PageHead>
+      {!status ? (
+        <Empty>Waiting for the first status…</Empty>
+      ) : (
+        <section class="card">
+          <div class="table-wrap">
+            <table class="table table-upstreams">
+              <thead>
+                <tr>
+                  <th scope="col">upstream</th>
+                  <th scope="col">health</th>
+                  <th scope="col">URL</th>
+                  <th scope="col" class="r">
+                    connected
+                  </th>
+                  <th scope="col" class="r">
+                    free
+                  </th>
+                  <th scope="col" class="r">
+                    pending
+                  </th>
+                  <th scope="col" class="r">
+                    running
+                  </th>
+                  <th scope="col" class="r">
+                    failures in a row
+                  </th>
+                  <th scope="col">last error</th>
+                </tr>
+              </thead>
+              <tbody>
+                {status.upstreams.map((u) => (
+                  <tr key={u.name} data-upstream={u.name}>
+                    <th scope="row">
+                      <span class="route-name">{u.name}</span>
+                      <span class="sub">{ROLE[u.name] ?? ""}</span>
+                    </th>
+                    <td>
+                      <Badge tone={statusTone(u.state)}>{u.state}</Badge>
+                    </td>
+                    <td>
+                      <code class="url">{u.url}</code>
+                    </td>
+                    <td class="r num">{fmtInt(u.connections.connected)}</td>
+                    <td class="r num">{fmtInt(u.connections.free)}</td>
+                    <td class="r num">{fmtInt(u.connections.pending)}</td>
+                    <td class="r num">{fmtInt(u.connections.running)}</td>
+                    <td class="r num">{fmtInt(u.consecutive_failures)}</td>
+                    <td>
+                      {u.last_error ? (
+                        <span title={fmtDateTime(Date.parse(u.last_error.at))}>
+                          <code class="error-code">{u.last_error.code}</code>{" "}
+                          <span class="sub">{fmtAgo(Date.parse(u.last_error.at), now)}</span>
+                        </span>
+                      ) : (
+                        <span class="sub">none</span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <p class="hint card-foot">
+            Health comes from active probes and passive failure counts. An unhealthy candidate gets no traffic; its
+            share is served by legacy.
+          </p>
+        </section>
+      )}
+    </div>
+  );
+}
