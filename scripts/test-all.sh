@@ -19,6 +19,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-fund --no-audit
 fi
 
-echo "== build (tsc, strict)"; npm run --silent build
+echo "== build (tsc strict, dashboard)"; npm run --silent build
+echo "== type-check the dashboard"; npx tsc -p dashboard/tsconfig.json --noEmit
 echo "== lint (eslint, prettier)"; npm run --silent lint
 echo "== tests"; node scripts/run-tests.js
