@@ -198,6 +198,11 @@ describe("dashboard in headless Chromium", { timeout: 60_000 }, () => {
     );
     paused = false;
 
+    // A dropped stream is noticed and reopened by itself (backoff starts at about a second).
+    g.gw.admin.server.closeAllConnections();
+    assert.match(await page.locator(".live-bad").innerText({ timeout: 3000 }), /Reconnecting in \d s/);
+    await page.locator(".live-ok").waitFor({ timeout: 6000 });
+
     const canvases = page.locator(".chart canvas");
     assert.ok((await canvases.count()) >= 3, "three charts");
     const box = await canvases.first().boundingBox();

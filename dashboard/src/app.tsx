@@ -31,7 +31,15 @@ export function App() {
   if (!token) return <Login />;
   return (
     <div class="shell">
-      <a class="skip" href="#main">
+      <a
+        class="skip"
+        href="#main"
+        onClick={(e) => {
+          // The hash holds the page: move focus without touching it.
+          e.preventDefault();
+          document.getElementById("main")?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header class="topbar">

@@ -60,11 +60,6 @@ export function stopLive(): void {
   handle = null;
 }
 
-/** Apply a fresh status from an action's answer without waiting for the next tick. */
-export function patchStatus(fn: (s: Status) => Status): void {
-  if (state.status) set({ status: fn(state.status) });
-}
-
 export function useLive(): LiveState {
   const [s, setS] = useState(state);
   useEffect(() => {

@@ -62,8 +62,9 @@ const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000];
 
 /**
  * subscribe reads an event stream and reconnects with backoff (1, 2, 4, 8, then every 15 s,
- * ±20 % jitter) whenever it ends or fails; an answered error such as 401 is handed to
- * `onError`, which decides whether to keep trying.
+ * ±20 % jitter) whenever it ends, fails, or stays silent for `idleMs` (the gateway sends a tick
+ * every second, so silence means a dead connection nobody closed); an answered error such as
+ * 401 is handed to `onError`, which decides whether to keep trying.
  */
 export function subscribe(
   path: string,
@@ -74,6 +75,7 @@ export function subscribe(
     /** Return false to stop reconnecting (e.g. the token was refused). */
     onError?: (e: ApiError) => boolean;
   },
+  idleMs = 5000,
 ): StreamHandle {
   // A function, so a check after an await sees a close() made meanwhile.
   let closedFlag = false;
@@ -81,8 +83,19 @@ export function subscribe(
   let attempt = 0;
   let ctrl: AbortController | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+  let stalled = false;
+  const wasStalled = (): boolean => stalled;
+  const arm = (c: AbortController): void => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => {
+      stalled = true;
+      c.abort();
+    }, idleMs);
+  };
 
   const retry = (error: string): void => {
+    clearTimeout(watchdog);
     if (closed()) return;
     const base = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] ?? 15000;
     const delay = Math.round(base * (0.8 + Math.random() * 0.4));
@@ -94,12 +107,14 @@ export function subscribe(
   const connect = async (): Promise<void> => {
     if (closed()) return;
     handlers.onState({ state: "connecting" });
-    ctrl = new AbortController();
+    const c = (ctrl = new AbortController());
+    stalled = false;
+    arm(c);
     try {
       const res = await fetch(path, {
         headers: { ...authHeaders(token), accept: "text/event-stream" },
         cache: "no-store",
-        signal: ctrl.signal,
+        signal: c.signal,
       });
       if (!res.ok || !res.body) {
         const err = await errorFrom(res);
@@ -114,12 +129,13 @@ export function subscribe(
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
+        arm(c);
         parser.push(value);
       }
       retry("the stream ended");
     } catch (err) {
       if (closed()) return;
-      retry((err as Error).message || "network error");
+      retry(wasStalled() ? `no event for ${idleMs / 1000} s` : (err as Error).message || "network error");
     }
   };
 
@@ -128,6 +144,7 @@ export function subscribe(
     close() {
       closedFlag = true;
       clearTimeout(timer);
+      clearTimeout(watchdog);
       ctrl?.abort();
     },
   };

@@ -215,7 +215,10 @@ export interface RolloutOn {
 
 export type RolloutView = RolloutOn | { configured: false };
 
-/** One row of GET /api/rollout/history (the audit log); `detail` is the DecisionRecord. */
+/**
+ * One row of the audit log: GET /api/rollout/history (`detail` is the DecisionRecord) or
+ * GET /api/audit (weight changes carry the new and previous weights by route).
+ */
 export interface AuditEntry {
   id?: number;
   at: number;
@@ -223,7 +226,7 @@ export interface AuditEntry {
   action: string;
   subject: string;
   reason: string;
-  detail?: Partial<DecisionRecord>;
+  detail?: Partial<DecisionRecord> & { weights?: Record<string, number>; previous?: Record<string, number> };
 }
 
 export interface ApiErrorBody {

@@ -44,8 +44,6 @@ export function Chart({ title, data, format, axis, height = 168, minMax = 1, lab
       width: Math.max(200, el.clientWidth),
       height,
       legend: { show: false },
-      // A narrow right margin; uPlot's automatic one leaves room for a label that is rarely there.
-      padding: [10, 12, 0, 0],
       cursor: { drag: { x: false, y: false }, points: { size: 6 } },
       scales: {
         x: { time: true },

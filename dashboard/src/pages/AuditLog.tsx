@@ -26,12 +26,15 @@ function move(from: StageRef | undefined, to: StageRef | undefined): string {
   return stage(to);
 }
 
-export function AuditLog({ entries }: { entries: AuditEntry[] | null }) {
+export function AuditLog({ entries, rollout }: { entries: AuditEntry[] | null; rollout: boolean }) {
   return (
     <section class="card" aria-labelledby="audit-title">
       <div class="card-head">
         <h2 id="audit-title">Audit log</h2>
-        <span class="hint">every decision with its evidence, newest first</span>
+        <span class="hint">
+          {rollout ? "every decision of the rollout with its evidence" : "weight changes, rollbacks and accepts"},
+          newest first
+        </span>
       </div>
       {!entries ? (
         <Empty>Loading…</Empty>
@@ -46,6 +49,14 @@ export function AuditLog({ entries }: { entries: AuditEntry[] | null }) {
       )}
     </section>
   );
+}
+
+/** "same 25 % → 0 %, api 10 % → 0 %": the routes whose weight changed. */
+function weightMoves(now?: Record<string, number>, before?: Record<string, number>): string {
+  return Object.entries(now ?? {})
+    .filter(([r, w]) => before?.[r] !== w)
+    .map(([r, w]) => `${r} ${fmtWeight(before?.[r] ?? 0)} → ${fmtWeight(w)}`)
+    .join(", ");
 }
 
 function AuditItem({ e, open }: { e: AuditEntry; open: boolean }) {
@@ -63,7 +74,7 @@ function AuditItem({ e, open }: { e: AuditEntry; open: boolean }) {
         <Badge tone={ACTION_TONE[e.action] ?? "muted"}>{words(e.action)}</Badge>
         <span class="audit-actor">by {e.actor}</span>
         <span class="audit-move num">
-          {move(d.from, d.to)}
+          {d.from || d.to ? move(d.from, d.to) : weightMoves(d.weights, d.previous) || e.subject}
           {d.status ? ` · ${words(d.status)}` : ""}
         </span>
       </div>

@@ -27,11 +27,18 @@ export function RolloutPage() {
     live.status && live.lastTick > (fetched?.at ?? 0) ? live.status.rollout : (fetched?.view ?? null);
   const ro = view?.configured ? view : null;
   const last = ro?.history[ro.history.length - 1];
-  const historyKey = ro ? `${ro.id}:${ro.history.length}:${last?.at ?? 0}:${last?.action ?? ""}` : "";
+  // Reload the log when a decision lands (the stream carries the latest ones) or after an action.
+  const historyKey = ro
+    ? `${ro.id}:${ro.history.length}:${last?.at ?? 0}:${last?.action ?? ""}`
+    : view
+      ? `none:${fetched?.at ?? 0}`
+      : "";
 
   useEffect(() => {
     if (!historyKey) return;
-    api<AuditEntry[]>("GET", "/api/rollout/history").then(setHistory, (e: unknown) => setError(e as ApiError));
+    // Without a rollout there is no rollout history: show the whole audit log (weights, rollbacks).
+    const path = historyKey.startsWith("none:") ? "/api/audit?limit=50" : "/api/rollout/history";
+    api<AuditEntry[]>("GET", path).then(setHistory, (e: unknown) => setError(e as ApiError));
   }, [historyKey]);
 
   return (
@@ -62,9 +69,9 @@ export function RolloutPage() {
             <>
               <Timeline ro={ro} now={live.lastTick || Date.now()} />
               <VerdictCard v={ro.verdict} settled={ro.status === "rolled_back" || ro.status === "completed"} />
-              <AuditLog entries={history} />
             </>
           ) : null}
+          <AuditLog entries={history} rollout={ro !== null} />
         </>
       )}
     </div>

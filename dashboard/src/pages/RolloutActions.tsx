@@ -113,8 +113,9 @@ export function RolloutActions(props: { view: RolloutView; routes: RouteStatus[]
           </span>
         ) : (
           <span>
-            <strong>No rollout is configured</strong> (no <code>rollout:</code> section in the config). Weights are set
-            by hand; roll back still sends every route to legacy.
+            <strong>No rollout is configured</strong>: the config has no <code>rollout:</code> section, so weights are
+            set by hand (<code>cutover set-weight</code>). Roll back still sends every route to legacy at once. To move
+            routes through stages judged by evidence, add a <code>rollout:</code> section (docs/config.md).
           </span>
         )}
       </div>
