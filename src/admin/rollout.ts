@@ -23,6 +23,8 @@ export function rolloutView(gw: Gateway): unknown {
     awaiting_promotion: s.awaitingPromotion,
     promote: s.plan.promote,
     verdict: c.lastVerdict,
+    /** Requests per route since the rollout began, by side: what route coverage is judged on. */
+    coverage: Object.fromEntries(c.window.coverage()),
     history: s.history,
   };
 }

@@ -3,6 +3,7 @@ import { CutoverError, isCutoverError } from "../errors/index.js";
 import type { Gateway } from "../gateway/gateway.js";
 import { listen } from "../gateway/gateway.js";
 import { tokenMatches } from "./auth.js";
+import { rolloutView } from "./rollout.js";
 import { buildStatus } from "./status.js";
 import { serveStatic } from "./static.js";
 
@@ -51,7 +52,7 @@ export class AdminServer {
       const ro = gw.rollout;
       if (ro && ro.state.status !== "rolled_back") ro.manual("rollback", r.actor, reason);
       rt.rollbackAll(r.actor, reason);
-      return { rolled_back: rt.table.routes.map((x) => x.name) };
+      return { rolled_back: rt.table.routes.map((x) => x.name), rollout: rolloutView(gw) };
     });
     this.route("GET", "/api/audit", (r) => rt.store.auditLog({ limit: Number(r.query.get("limit") ?? 100) }));
     this.route("GET", "/metrics", async (_r, res) => {

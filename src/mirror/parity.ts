@@ -1,7 +1,7 @@
 import type { Config } from "../config/schema.js";
 import { describePresets, diffResponses, presetsFor, type DiffOptions } from "../diff/index.js";
 import type { CapturedResponse, Difference } from "../diff/types.js";
-import { FindingsAggregator } from "../findings/index.js";
+import { FindingsAggregator, findingId } from "../findings/index.js";
 import type { FindingsRows } from "../findings/types.js";
 import type { Metrics } from "../metrics/registry.js";
 import { NoiseModel, type NoiseSnapshot } from "../noise/index.js";
@@ -102,7 +102,9 @@ export class Parity implements ComparisonSink {
       };
       this.findings.add(exchange, diffs, (d: Difference) => {
         const e = this.noise.explain(template, d);
-        if (e.class === "real") seen.real = true;
+        // An accepted difference is intended: it no longer counts against the judge's parity either.
+        if (e.class === "real" && !this.findings.get(findingId(name, template, d.kind, d.groupPath))?.accepted)
+          seen.real = true;
         return e;
       });
       for (const d of diffs) this.metrics.mirrorDiffs.labels(name, d.kind).inc();
