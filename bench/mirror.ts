@@ -304,7 +304,7 @@ async function pacedLoad(origin: string, rate: number, warmupS: number, seconds:
  * the mirror sheds comparisons at its concurrency cap (cheaper requests, higher req/s), so A's
  * maximum is the highest paced rate of a ramp (×1.2 per 3 s step, after a wrk warm-up) that A still
  * serves fully: achieved ≥ 97 % of offered, p50 ≤ 3 × the first step's (+2 ms), ≤ 1 % of mirrors
- * skipped, no errors.
+ * skipped, no errors. The ramp starts at a quarter of wrk's figure; a failed first step halves it.
  */
 async function calibrate(backends: Backend[]): Promise<Calibration> {
   const script = join(dir, "wrk-orders.lua");
@@ -331,9 +331,11 @@ async function calibrate(backends: Backend[]): Promise<Calibration> {
           `p99 ${(w.latUs.p99 / 1000).toFixed(1)} ms, mirror skips ${skipped[config]}`,
       );
       if (config === "B") continue;
+      await sleep(1500); // let the backlog wrk left behind (queued mirrors, comparisons) drain
       let rate = Math.max(100, Math.round((0.25 * w.rps) / 50) * 50);
       let baseP50 = Number.NaN;
-      for (let step = 0; step < 10; step++) {
+      // A failed first step (a neighbour's burst, say) halves the start rate, at most 3 times.
+      for (let step = 0, retries = 0; step < 10; step++) {
         const m0 = await scrape(gw);
         const l = await pacedLoad(gw.origin, rate, 0, 3);
         await sleep(200);
@@ -341,13 +343,19 @@ async function calibrate(backends: Backend[]): Promise<Calibration> {
         const sent = l.sent;
         const skip = sum(minus(m1.skipped, m0.skipped));
         const errs = Object.values(l.errors).reduce((a, b) => a + b, 0);
-        if (step === 0) baseP50 = l.latMs.p50;
+        if (sustainedA === 0) baseP50 = l.latMs.p50;
         const ok = l.rps >= 0.97 * rate && l.latMs.p50 <= 3 * baseP50 + 2 && skip <= 0.01 * sent && errs === 0;
         ramp.push({ rate, rps: l.rps, p50: l.latMs.p50, p99: l.latMs.p99, skipped: skip, errors: errs, ok });
         log(
           `  ramp A ${rate} req/s: achieved ${Math.round(l.rps)}, p50 ${l.latMs.p50.toFixed(2)} ms, ` +
             `p99 ${l.latMs.p99.toFixed(1)} ms, skipped ${skip}, errors ${errs} → ${ok ? "sustained" : "saturated"}`,
         );
+        if (!ok && sustainedA === 0 && retries < 3 && rate > 50) {
+          retries++;
+          rate = Math.max(50, Math.round(rate / 2 / 50) * 50);
+          await sleep(1000);
+          continue;
+        }
         if (!ok) break;
         sustainedA = rate;
         rate = Math.round((rate * 1.2) / 50) * 50;
