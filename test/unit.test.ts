@@ -115,3 +115,28 @@ test("FrameTracker finds frame boundaries across chunk splits", () => {
   assert.equal(m[1], 0x82);
   assert.equal(((m[6]! ^ m[2]!) << 8) | (m[7]! ^ m[3]!), 1001);
 });
+
+test("ComparisonQueue drains in time-boxed slices, lets I/O in between, and drops beyond its bound", async () => {
+  const { ComparisonQueue } = await import("../src/mirror/queue.js");
+  const dropped: string[] = [];
+  const q = new ComparisonQueue(50, (label) => dropped.push(label), 2);
+  const ran: number[] = [];
+  const busy = (ms: number): void => {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      /* simulated comparison work */
+    }
+  };
+  for (let i = 0; i < 60; i++) q.push(() => (busy(1), ran.push(i)), "api");
+  assert.deepEqual(dropped, Array(10).fill("api"), "the bound holds");
+  // A timer due now must get its turn long before 50 ms of queued work has finished.
+  const timerAt = await new Promise<number>((resolve) => setTimeout(() => resolve(ran.length), 0));
+  assert.ok(timerAt < 20, `a timer waited for ${timerAt} comparisons`);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(ran.length, 50);
+  assert.deepEqual(
+    ran,
+    [...ran].sort((a, b) => a - b),
+    "in order",
+  );
+});

@@ -8,6 +8,7 @@ import type { ResponseObserver } from "../proxy/forward.js";
 import type { Upstream } from "../proxy/upstream.js";
 import { RouteTable, type Route } from "../route/table.js";
 import { Capture, CaptureHandler } from "./capture.js";
+import { ComparisonQueue } from "./queue.js";
 
 /** The request side of one mirrored exchange, as the comparison needs it. */
 export interface MirroredRequest {
@@ -32,7 +33,7 @@ export interface ComparisonSink {
   ): void;
 }
 
-export type SkipReason = "concurrency" | "body_too_large" | "candidate_unhealthy" | "method";
+export type SkipReason = "concurrency" | "body_too_large" | "candidate_unhealthy" | "method" | "busy";
 
 /** Bodies captured per side for comparison; larger answers are compared on their first bytes. */
 export const CAPTURE_CAP = 1 << 20;
@@ -51,12 +52,17 @@ export class Mirror {
   private readonly acc: Float64Array;
   /** Routes a rollout's shadow stage mirrors, whatever their own config says. */
   private readonly shadow = new Set<number>();
+  readonly queue: ComparisonQueue;
 
   constructor(
     private readonly rt: Runtime,
     private readonly sink: ComparisonSink,
   ) {
     this.acc = new Float64Array(rt.table.routes.length);
+    this.queue = new ComparisonQueue(
+      Math.max(256, rt.config.diff.max_concurrency * 16),
+      (route: string) => rt.metrics.mirrorSkipped.labels(route, "busy").inc(),
+    );
   }
 
   /**
@@ -105,8 +111,8 @@ export class Mirror {
       const l = legacy.result();
       const c = candidate.result();
       const s = secondaryCap?.result();
-      // The comparison never runs on the client's time: after this turn of the event loop.
-      setImmediate(() => this.sink.compare(request, l, c, s));
+      // The comparison never runs on the client's time: queued, drained in small slices.
+      this.queue.push(() => this.sink.compare(request, l, c, s), route.name);
     };
     const legacy = new Capture(startedAt, CAPTURE_CAP, finished);
     const candidate = new Capture(startedAt, CAPTURE_CAP, finished);
