@@ -59,9 +59,8 @@ export class Mirror {
     private readonly sink: ComparisonSink,
   ) {
     this.acc = new Float64Array(rt.table.routes.length);
-    this.queue = new ComparisonQueue(
-      Math.max(256, rt.config.diff.max_concurrency * 16),
-      (route: string) => rt.metrics.mirrorSkipped.labels(route, "busy").inc(),
+    this.queue = new ComparisonQueue(Math.max(256, rt.config.diff.max_concurrency * 16), (route: string) =>
+      rt.metrics.mirrorSkipped.labels(route, "busy").inc(),
     );
   }
 

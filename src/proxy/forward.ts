@@ -65,10 +65,10 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   private status = 0;
   private headersMs = Number.NaN;
   private clientClosed = false;
-  private readonly resume: () => void;
+  // Only needed under backpressure, so made on first use rather than for every request.
+  private resume: (() => void) | undefined;
 
   constructor(private readonly r: ForwardRequest) {
-    this.resume = () => this.controller?.resume();
     (r.res as unknown as Record<symbol, ForwardHandler>)[kHandler] = this;
     r.res.on("close", onClientClose);
   }
@@ -109,6 +109,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.r.observer?.onData(chunk);
     if (!this.r.res.write(chunk)) {
       controller.pause();
+      this.resume ??= () => this.controller?.resume();
       this.r.res.once("drain", this.resume);
     }
   }
