@@ -1,58 +1,15 @@
 // Wire shapes of the admin API as the dashboard reads them (JSON, so numbers and strings only).
-// They mirror src/admin/status.ts, src/admin/rollout.ts, src/admin/live.ts, src/findings/types.ts,
-// src/rollout/transition.ts and src/rollout/judge.ts; the dashboard is built apart from src/, so
-// it keeps its own copy of the fields it reads.
+// Status and live series come from src/admin/wire.ts (no imports, shared as types). The rest
+// mirrors src/admin/rollout.ts, src/findings/types.ts, src/rollout/transition.ts and
+// src/rollout/judge.ts, whose types reach Node's Buffer and cannot be imported here.
+import type { LivePoint, Status as WireStatus } from "../../src/admin/wire.js";
 
 export type TargetName = "legacy" | "candidate";
 
-export interface Counts {
-  total: number;
-  errors: number;
-}
+export type { Counts, LivePoint, RouteStatus, SidePoint, UpstreamStatus } from "../../src/admin/wire.js";
 
-export interface RouteStatus {
-  name: string;
-  path: string;
-  methods: string[] | null;
-  weight: number;
-  rewrite: { legacy?: string; candidate?: string } | null;
-  mirror: boolean;
-  requests: Record<TargetName, Counts>;
-}
-
-export interface UpstreamStatus {
-  name: string;
-  url: string;
-  state: string;
-  consecutive_failures: number;
-  last_error: { at: string; code: string } | null;
-  connections: { connected: number; free: number; pending: number; running: number };
-}
-
-export interface Status {
-  version: string;
-  uptime_s: number;
-  listen: string;
-  routes: RouteStatus[];
-  upstreams: UpstreamStatus[];
-  open_upgrades: number;
-  rollout: RolloutView;
-}
-
-export interface SidePoint {
-  rps: number;
-  errors: number;
-  error_rate: number;
-  p50: number;
-  p95: number;
-  p99: number;
-}
-
-export interface LivePoint {
-  t: number;
-  legacy: SidePoint;
-  candidate: SidePoint;
-}
+/** GET /api/status, with the rollout view as the dashboard reads it. */
+export type Status = WireStatus<RolloutView>;
 
 export interface Rate {
   rate: number;

@@ -1,21 +1,8 @@
 import type { ServerResponse } from "node:http";
 import type { Target } from "../config/schema.js";
+import type { LivePoint, SidePoint } from "./wire.js";
 
-/** One second of traffic for one target. */
-export interface SidePoint {
-  rps: number;
-  errors: number;
-  error_rate: number;
-  p50: number;
-  p95: number;
-  p99: number;
-}
-
-export interface LivePoint {
-  t: number;
-  legacy: SidePoint;
-  candidate: SidePoint;
-}
+export type { LivePoint, SidePoint } from "./wire.js";
 
 // Log-spaced latency buckets: 0.05 ms × 1.15^i, 96 of them reach ~34 s. Quantiles come back
 // within 15 % (one bucket), which is what a chart needs; the judge keeps its own exact windows.

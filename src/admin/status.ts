@@ -1,34 +1,8 @@
 import type { Gateway } from "../gateway/gateway.js";
 import { rolloutView } from "./rollout.js";
+import type { Status } from "./wire.js";
 
-export interface RouteStatus {
-  name: string;
-  path: string;
-  methods: string[] | null;
-  weight: number;
-  rewrite: { legacy?: string; candidate?: string } | null;
-  mirror: boolean;
-  requests: { legacy: { total: number; errors: number }; candidate: { total: number; errors: number } };
-}
-
-export interface UpstreamStatus {
-  name: string;
-  url: string;
-  state: string;
-  consecutive_failures: number;
-  last_error: { at: string; code: string } | null;
-  connections: { connected: number; free: number; pending: number; running: number };
-}
-
-export interface Status {
-  version: string;
-  uptime_s: number;
-  listen: string;
-  routes: RouteStatus[];
-  upstreams: UpstreamStatus[];
-  open_upgrades: number;
-  rollout: unknown;
-}
+export type { RouteStatus, Status, UpstreamStatus } from "./wire.js";
 
 export const VERSION = "0.1.0";
 
