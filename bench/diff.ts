@@ -8,6 +8,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { diffResponses, type CapturedResponse, type DiffOptions } from "../src/diff/index.js";
+import { flaskJson } from "../src/diff/testing.js";
 
 const seconds = Number(process.argv[2] ?? "2");
 
@@ -29,28 +30,6 @@ function document(changed: boolean): Record<string, unknown> {
     meta: { page: 1, per_page: 11, total: changed ? 12 : 11, request_id: "6f1c2e0a-8c4b-4a8e-9d7a-0f3b2c1d4e5f" },
     owner: { id: 42, display_name: "Zoë Ångström", email: "zoe@example.test" },
   };
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v !== null && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    return Object.fromEntries(
-      Object.keys(o)
-        .sort()
-        .map((k) => [k, sortKeys(o[k])]),
-    );
-  }
-  return v;
-}
-
-/** Flask's jsonify: sorted keys, \uXXXX escapes, trailing newline. */
-function flaskJson(v: unknown): string {
-  const s = JSON.stringify(sortKeys(v)).replace(
-    /[\u007f-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
-  return `${s}\n`;
 }
 
 function response(body: string | Buffer, headers: Record<string, string>): CapturedResponse {
