@@ -22,7 +22,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveAsChild } from "./child.js";
 
 export const ORDERS = 256;
 /** The field the candidate renames, and what it calls it. */
@@ -95,16 +95,7 @@ function main(): void {
     res.writeHead(404, { "content-type": "application/json", "content-length": 2 });
     res.end("{}");
   });
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 125_000;
-  server.listen(0, "127.0.0.1", () => {
-    process.stdout.write(JSON.stringify({ port: (server.address() as AddressInfo).port }) + "\n");
-  });
-  // The harness holds our stdin open; when it exits (even when killed) we follow.
-  process.stdin.on("end", () => process.exit(0));
-  process.stdin.on("error", () => process.exit(0));
-  process.stdin.resume();
-  process.on("SIGTERM", () => process.exit(0));
+  serveAsChild(server);
 }
 
 if (process.argv[1]?.endsWith("mirror-backend.js")) main();

@@ -7,7 +7,7 @@
  * Prints {"port": N} on stdout when listening; exits when stdin closes (the harness went away).
  */
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveAsChild } from "./child.js";
 import { LARGE_BODY, SMALL_BODY } from "./proxy-payloads.js";
 
 const name = process.argv[2] ?? "backend";
@@ -47,14 +47,4 @@ const server = createServer({ keepAliveTimeout: 120_000, requestTimeout: 0, noDe
   res.writeHead(404, json(2));
   res.end("{}");
 });
-server.keepAliveTimeout = 120_000;
-server.headersTimeout = 125_000;
-
-server.listen(0, "127.0.0.1", () => {
-  process.stdout.write(JSON.stringify({ port: (server.address() as AddressInfo).port }) + "\n");
-});
-// The harness holds our stdin open; when it exits (even when killed) we follow.
-process.stdin.on("end", () => process.exit(0));
-process.stdin.on("error", () => process.exit(0));
-process.stdin.resume();
-process.on("SIGTERM", () => process.exit(0));
+serveAsChild(server);

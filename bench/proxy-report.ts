@@ -6,8 +6,9 @@ import type { CaseName } from "./proxy-payloads.js";
 import type { ConnsResult } from "./proxy-setup.js";
 import type { ProbeResult, WrkResult } from "./proxy-procs.js";
 
-export type TargetName = "direct" | "nginx" | "cutover";
-export const TARGETS: readonly TargetName[] = ["direct", "nginx", "cutover"];
+export type TargetName = "direct" | "nginx" | "bare" | "cutover";
+/** `bare` is bench/proxy-bare.ts: a minimal undici dispatch proxy, the floor for a Node proxy here. */
+export const TARGETS: readonly TargetName[] = ["direct", "nginx", "bare", "cutover"];
 
 export interface LoadRun {
   case: CaseName;
@@ -171,9 +172,14 @@ export function targetLines(r: Results, cases: readonly CaseName[]): string[] {
   for (const c of cases) {
     if (!r.runs.some((x) => x.case === c && x.target === "cutover")) continue;
     const s = summarise(r, c, "cutover");
+    const bare = r.runs.some((x) => x.case === c && x.target === "bare") ? summarise(r, c, "bare") : undefined;
     out.push(
       `- ${c}: cutover ÷ nginx req/s = ${f2(s.vsNginx)} (goal ≥ ${TARGET_GOALS.ratioNginx}) → ${mark(s.vsNginx >= TARGET_GOALS.ratioNginx)}; ` +
-        `added p50 = ${signed(s.addedP50)} µs (goal ≤ ${TARGET_GOALS.addedP50Us}) → ${mark(s.addedP50 <= TARGET_GOALS.addedP50Us)}`,
+        `added p50 = ${signed(s.addedP50)} µs (goal ≤ ${TARGET_GOALS.addedP50Us}) → ${mark(s.addedP50 <= TARGET_GOALS.addedP50Us)}` +
+        (bare
+          ? `. For reference, the bare undici proxy: ${f2(bare.vsNginx)} × nginx, added p50 ${signed(bare.addedP50)} µs, ` +
+            `${f1(bare.proxyCpuUs)} µs CPU/req (cutover ${f1(s.proxyCpuUs)})`
+          : ""),
     );
   }
   for (const [k, v] of Object.entries(r.conns)) {

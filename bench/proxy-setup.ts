@@ -14,7 +14,7 @@ import { firstMatch, rssMiB, spawnTracked, treePids } from "./proxy-procs.js";
 export const ADMIN_TOKEN = "bench-admin-token-0123456789";
 
 export interface Target {
-  name: "direct" | "nginx" | "cutover";
+  name: "direct" | "nginx" | "bare" | "cutover";
   origin: string;
   child: ChildProcess;
   /** Admin URL (cutover only). */
@@ -60,6 +60,13 @@ async function waitForPort(port: number, ms: number, child: ChildProcess, what: 
     if (Date.now() > until) throw new Error(`${what}: port ${port} not open after ${ms} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** bare: bench/proxy-bare.ts alternating between the backends (the Node floor, for comparison). */
+export async function startBare(js: string, backends: string[], cpu: string | undefined): Promise<Target> {
+  const child = spawnTracked(process.execPath, [js, ...backends], { cpu, stdin: "pipe" });
+  const m = await firstMatch(child, /"port":(\d+)/, 10_000, "bare proxy");
+  return { name: "bare", origin: `http://127.0.0.1:${m[1]}`, child };
 }
 
 /** nginx: one worker, upstream keep-alive 64 to both backends (round-robin), everything in `dir`. */

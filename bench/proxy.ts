@@ -41,6 +41,7 @@ import {
   idleConnections,
   pidOf,
   startBackend,
+  startBare,
   startCutover,
   startNginx,
   verify,
@@ -158,7 +159,8 @@ async function startAll(): Promise<Sut> {
     candidate: candidate.origin,
     cpu: PROXY_CPU,
   });
-  return { backends: [legacy, candidate], targets: { direct: legacy, nginx, cutover } };
+  const bare = await startBare(join(HERE, "proxy-bare.js"), [legacy.origin, candidate.origin], PROXY_CPU);
+  return { backends: [legacy, candidate], targets: { direct: legacy, nginx, bare, cutover } };
 }
 
 // ---------------------------------------------------------------- one load run
@@ -277,9 +279,9 @@ const stamp = (): string => new Date().toISOString().replace(/[:.]/g, "-").slice
 async function benchmark(): Promise<void> {
   const perCase = (c: CaseName): number =>
     (c === "large" ? largeRounds : rounds) *
-      (3 * ((c === "large" ? largeDuration : duration) + pauseMs / 1000) +
-        (opt["no-latency"] ? 0 : 3 * (latDuration + 1.5))) +
-    3 * (warmup + pauseMs / 1000);
+      (TARGETS.length * ((c === "large" ? largeDuration : duration) + pauseMs / 1000) +
+        (opt["no-latency"] ? 0 : TARGETS.length * (latDuration + 1.5))) +
+    TARGETS.length * (warmup + pauseMs / 1000);
   const est = cases.reduce((a, c) => a + perCase(c), 25);
   log(`cutover proxy benchmark: cases ${cases.join(",")}, ~${Math.ceil(est / 60)} min; temp dir ${dir}`);
   const scripts = writeScripts();
@@ -321,11 +323,12 @@ async function benchmark(): Promise<void> {
     `started: direct ${sut.targets.direct.origin}, nginx ${sut.targets.nginx.origin}, cutover ${sut.targets.cutover.origin}`,
   );
   r.backendsSeen = await verify(TARGETS.map((t) => sut.targets[t]));
-  for (const t of ["nginx", "cutover"] as const) {
+  for (const t of ["nginx", "bare", "cutover"] as const) {
     if ((r.backendsSeen[t] ?? []).length !== 2) throw new Error(`${t} reached only ${String(r.backendsSeen[t])}`);
   }
   log(`correctness: every configuration returned byte-identical bodies for ${CASES.join(", ")}`);
-  for (const t of ["nginx", "cutover"] as const) r.idleRssMiB[t] = rssMiB(treePids(pidOf(sut.targets[t].child)));
+  for (const t of ["nginx", "bare", "cutover"] as const)
+    r.idleRssMiB[t] = rssMiB(treePids(pidOf(sut.targets[t].child)));
 
   for (const c of cases) await measureCase(sut, r, c, scripts);
   r.cutoverShare = await cutoverShare(sut.targets.cutover.admin!);
@@ -351,7 +354,7 @@ async function benchmark(): Promise<void> {
       log(`${k}: ${v.rssMiB.toFixed(1)} MiB (before ${v.rssBeforeMiB.toFixed(1)})`);
   }
   r.loadAfter = loadAvg();
-  for (const t of [sut.targets.nginx, ...sut.backends]) await stopChild(t.child);
+  for (const t of [sut.targets.nginx, sut.targets.bare, ...sut.backends]) await stopChild(t.child);
   const md = renderAll(r, cases);
   const base = saveResults(`proxy-${stamp()}`, r, md);
   process.stdout.write(md + "\n");
