@@ -61,7 +61,10 @@ export interface MirrorResults {
     legacyMs: number;
     candidateMs: number;
     pinned: boolean;
+    layout: string;
     gatewayCpu: string;
+    legacyCpu: string;
+    candidateCpu: string;
     clientCpu: string;
   };
   calibration: Calibration | undefined;
@@ -145,7 +148,9 @@ export function renderReport(r: MirrorResults): string {
         ? ` plus ${r.source.dirtySrc.length} uncommitted file(s) under src/ (${r.source.dirtySrc.map((s) => s.slice(3)).join(", ")})`
         : ", clean src/"),
     `- host: ${r.host.cpus} CPUs, node ${r.host.node}, kernel ${r.host.kernel}; ` +
-      (o.pinned ? `gateway + backends on CPU ${o.gatewayCpu}, load + harness on CPU ${o.clientCpu}` : "not pinned"),
+      (o.pinned
+        ? `layout \`${o.layout}\`: gateway on CPU ${o.gatewayCpu}, legacy on CPU ${o.legacyCpu}, candidate on CPU ${o.candidateCpu}, load + harness on CPU ${o.clientCpu}`
+        : "not pinned"),
     `- backends: GET /api/orders/<1..256>, ~2 KiB JSON with request_id / generated_at / server_time_ms; ` +
       `legacy answers after a ${o.legacyMs} ms timer, candidate after ${o.candidateMs} ms and renames one field`,
     `- load: open-loop, ${r.rate} req/s paced, undici Pool of ${o.conns} connections; ${o.rounds} rounds × ` +

@@ -74,6 +74,7 @@ const { values: opt } = parseArgs({
     "candidate-ms": { type: "string", default: "10" },
     pause: { type: "string", default: "1" },
     "no-pin": { type: "boolean", default: false },
+    layout: { type: "string", default: "spare" },
     soak: { type: "string", default: "60" },
     profile: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -82,6 +83,7 @@ const { values: opt } = parseArgs({
 
 const USAGE = `usage: node dist/bench/mirror.js [--rounds 5] [--duration 20] [--warmup 5] [--load 0.6 | --rate N]
     [--calib 5] [--conns 64] [--legacy-ms 1] [--candidate-ms 10] [--pause 1] [--soak 60] [--no-pin]
+    [--layout spare|core]
   node dist/bench/mirror.js --profile [--rate N] [--duration 20] [--warmup 5]
 `;
 
@@ -98,8 +100,19 @@ const candidateMs = Number(opt["candidate-ms"]);
 const pauseMs = Number(opt.pause) * 1000;
 const soakSeconds = Number(opt.soak);
 const pin = !opt["no-pin"] && cpus().length >= 2;
-const PROXY_CPU = pin ? "0" : undefined;
+if (opt.layout !== "spare" && opt.layout !== "core") throw new Error("--layout takes spare or core");
+/**
+ * `spare` (default): legacy on CPU 0, the candidate with the load and the harness on CPU 1, the
+ * gateway unpinned — its event loop and its comparison worker go where the kernel puts them, as on
+ * a gateway host with a core to spare; the candidate's own work (it is another service) does not
+ * land on the gateway's core. `core`: the gateway and both backends share CPU 0, so the candidate's
+ * CPU for every mirrored request competes with the client's path (the worst case).
+ */
+const layout = opt.layout;
 const CLIENT_CPU = pin ? "1" : undefined;
+const LEGACY_CPU = pin ? "0" : undefined;
+const CANDIDATE_CPU = pin ? (layout === "core" ? "0" : "1") : undefined;
+const PROXY_CPU = pin && layout === "core" ? "0" : undefined;
 const ROUTE = "orders";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -154,7 +167,7 @@ interface Backend {
 
 async function startBackend(name: "legacy" | "candidate", delayMs: number): Promise<Backend> {
   const child = spawnTracked(process.execPath, [join(HERE, "mirror-backend.js"), name, String(delayMs)], {
-    cpu: PROXY_CPU,
+    cpu: name === "legacy" ? LEGACY_CPU : CANDIDATE_CPU,
     stdin: "pipe",
   });
   const m = await firstMatch(child, /"port":(\d+)/, 10_000, `backend ${name}`);
@@ -582,7 +595,10 @@ async function benchmark(): Promise<void> {
       legacyMs,
       candidateMs,
       pinned: pin,
+      layout,
       gatewayCpu: PROXY_CPU ?? "any",
+      legacyCpu: LEGACY_CPU ?? "any",
+      candidateCpu: CANDIDATE_CPU ?? "any",
       clientCpu: CLIENT_CPU ?? "any",
     },
     calibration,

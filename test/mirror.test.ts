@@ -268,7 +268,9 @@ describe("a broken candidate never hurts the client", () => {
             ? await startResettingServer()
             : await startFastAPI();
       if (kind === "killed") (cand as Backend).kill("SIGKILL");
-      const g = await startGateway({ legacy: flask.url, candidate: cand.url, body: MIRROR_ROUTES });
+      // One case compares inline (diff.worker off), so both comparison paths meet a broken candidate.
+      const body = kind === "resetting" ? `${MIRROR_ROUTES}diff: { worker: false }\n` : MIRROR_ROUTES;
+      const g = await startGateway({ legacy: flask.url, candidate: cand.url, body });
       try {
         // The same gateway, the same legacy endpoint, with and without the mirror, interleaved:
         // whatever the broken candidate costs the client shows up as the difference.

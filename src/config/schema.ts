@@ -214,6 +214,8 @@ export const configSchema = z
         retention: duration.default(14 * 86_400_000),
         /** Most mirrored comparisons in flight at once. Default 64. */
         max_concurrency: z.number().int().min(1).max(10_000).default(64),
+        /** Compare on a worker thread, off the event loop that serves clients. Default true. */
+        worker: z.boolean().default(true),
       })
       .strict()
       .default({
@@ -223,6 +225,7 @@ export const configSchema = z
         examples: 5,
         retention: 14 * 86_400_000,
         max_concurrency: 64,
+        worker: true,
       }),
     rollout: rolloutSchema.optional(),
     log: z

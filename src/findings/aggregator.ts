@@ -53,9 +53,19 @@ interface RouteState extends RouteRow {
   signatureCounts: Map<string, number>;
 }
 
-/** The id of a finding: a short hash of what it groups by, stable across restarts. */
+const idCache = new Map<string, string>();
+const ID_CACHE_MAX = 10_000;
+
+/** The id of a finding: a short hash of what it groups by, stable across restarts. Memoised (hot path). */
 export function findingId(routeName: string, template: string, kind: string, groupPath: string): string {
-  return createHash("sha256").update(`${routeName}\n${template}\n${kind}\n${groupPath}`).digest("hex").slice(0, 12);
+  const key = `${routeName}\n${template}\n${kind}\n${groupPath}`;
+  let id = idCache.get(key);
+  if (id === undefined) {
+    id = createHash("sha256").update(key).digest("hex").slice(0, 12);
+    if (idCache.size >= ID_CACHE_MAX) idCache.clear();
+    idCache.set(key, id);
+  }
+  return id;
 }
 
 /**

@@ -56,7 +56,7 @@ export class Gateway {
     this.runtime = new Runtime(config, store, log);
     this.upgrades = new Upgrades(this.runtime);
     this.health = new HealthChecker(this.runtime.allUpstreams());
-    this.parity = new Parity(config, store, this.runtime.metrics);
+    this.parity = new Parity(config, store, this.runtime.metrics, log);
     this.mirror = new Mirror(this.runtime, this.parity);
     this.admin = new AdminServer(this);
     registerFindingsApi(this.admin, this);
@@ -154,7 +154,7 @@ export class Gateway {
       for (const s of this.sockets) s.destroy();
       await this.admin.stop();
       await Promise.all(this.runtime.allUpstreams().map((u) => u.close()));
-      this.parity.close();
+      await this.parity.close();
       this.runtime.store.close();
     })();
     return this.stopping;

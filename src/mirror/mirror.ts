@@ -33,7 +33,7 @@ export interface ComparisonSink {
   ): void;
 }
 
-export type SkipReason = "concurrency" | "body_too_large" | "candidate_unhealthy" | "method" | "busy";
+export type SkipReason = "concurrency" | "body_too_large" | "candidate_unhealthy" | "method" | "busy" | "error";
 
 /** Bodies captured per side for comparison; larger answers are compared on their first bytes. */
 export const CAPTURE_CAP = 1 << 20;

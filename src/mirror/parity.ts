@@ -1,5 +1,6 @@
+import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
-import { describePresets, diffResponses, presetsFor, type DiffOptions } from "../diff/index.js";
+import { describePresets, presetsFor, type DiffOptions } from "../diff/index.js";
 import type { CapturedResponse, Difference } from "../diff/types.js";
 import { FindingsAggregator, findingId } from "../findings/index.js";
 import type { FindingsRows } from "../findings/types.js";
@@ -8,7 +9,9 @@ import { NoiseModel, type NoiseSnapshot } from "../noise/index.js";
 import { pathShape } from "../route/shape.js";
 import type { Route } from "../route/table.js";
 import type { Store } from "../store/store.js";
+import { computePair, type PairJob, type PairResult } from "./compare.js";
 import type { ComparisonSink, MirroredRequest } from "./mirror.js";
+import { CompareWorker } from "./worker.js";
 
 /** What the judge hears about each comparison: the request, whether it really differed, the candidate's answer. */
 export type ParityListener = (req: MirroredRequest, mismatch: boolean, candidate: CapturedResponse) => void;
@@ -18,7 +21,8 @@ const PERSIST_EVERY_MS = 5000;
 /**
  * Parity turns finished mirrored exchanges into findings: diff (with the pair's framework
  * presets), learned noise, grouping by route template, redacted examples. Findings and the noise
- * model are kept in the store and reloaded at start, so they survive restarts.
+ * model are kept in the store and reloaded at start, so they survive restarts. Parsing and diffing
+ * (computePair) run on a worker thread when `diff.worker` is on; the state stays here.
  */
 export class Parity implements ComparisonSink {
   readonly findings: FindingsAggregator;
@@ -29,11 +33,13 @@ export class Parity implements ComparisonSink {
   private readonly diffOptions: DiffOptions;
   private dirty = false;
   private readonly timer: NodeJS.Timeout;
+  private readonly worker: CompareWorker | undefined;
 
   constructor(
     config: Config,
     private readonly store: Store,
     private readonly metrics: Metrics,
+    private readonly log?: Logger,
   ) {
     const d = config.diff;
     this.presets =
@@ -62,6 +68,12 @@ export class Parity implements ComparisonSink {
     this.noise = noise ? NoiseModel.fromJSON(noise) : new NoiseModel();
     this.findings.prune(Date.now() - d.retention);
     this.timer = setInterval(() => this.persist(), PERSIST_EVERY_MS).unref();
+    if (d.worker && log) this.worker = new CompareWorker(this.diffOptions, log, Math.max(1024, d.max_concurrency * 16));
+  }
+
+  /** Comparisons handed to the worker and not answered yet. */
+  get pending(): number {
+    return this.worker?.size ?? 0;
   }
 
   /** templateFor groups by the route's template, or by path shape under a wildcard route. */
@@ -75,15 +87,41 @@ export class Parity implements ComparisonSink {
     candidate: CapturedResponse,
     secondary: CapturedResponse | undefined,
   ): void {
+    const job: PairJob = { request: { method: req.method, headers: req.headers }, legacy, candidate, secondary };
+    const w = this.worker;
+    if (w?.alive) {
+      const queued = w.run(job, (err, result) => {
+        if (result) this.apply(req, job, result);
+        else {
+          this.metrics.mirrorSkipped.labels(req.route.name, "error").inc();
+          this.log?.warn({ id: req.id, route: req.route.name, err: err?.message }, "comparison failed");
+        }
+      });
+      if (!queued) this.metrics.mirrorSkipped.labels(req.route.name, "busy").inc();
+      return;
+    }
+    let result: PairResult;
+    try {
+      result = computePair(job, this.diffOptions);
+    } catch (err) {
+      this.metrics.mirrorSkipped.labels(req.route.name, "error").inc();
+      this.log?.warn({ id: req.id, route: req.route.name, err: (err as Error).message }, "comparison failed");
+      return;
+    }
+    this.apply(req, job, result);
+  }
+
+  /** apply folds one computed comparison into the noise model, the findings and the metrics. */
+  private apply(req: MirroredRequest, job: PairJob, r: PairResult): void {
+    const { legacy, candidate, secondary } = job;
     const template = Parity.templateFor(req.route, req.path);
-    const request = { method: req.method, headers: req.headers };
-    const diffs = diffResponses(legacy, candidate, this.diffOptions, request);
+    const diffs = r.diffs;
     // The request target lets the model tell "same request, different value" (generated) apart.
     const target = `${req.method} ${req.path}${req.query}`;
-    this.noise.observeLegacyResponse(template, legacy, target);
+    if (r.legacyLeaves) this.noise.observePrepared(template, r.legacyLeaves, target);
     if (secondary) {
-      this.noise.observeLegacyResponse(template, secondary, target);
-      this.noise.observeSecondary(template, diffResponses(legacy, secondary, this.diffOptions, request), diffs);
+      if (r.secondaryLeaves) this.noise.observePrepared(template, r.secondaryLeaves, target);
+      this.noise.observeSecondary(template, r.secondaryDiffs ?? [], diffs);
     }
     const name = req.route.name;
     this.findings.countMirrored(name, template);
@@ -132,8 +170,10 @@ export class Parity implements ComparisonSink {
     this.store.putDoc("noise", this.noise.toJSON());
   }
 
-  close(): void {
+  /** close lets pending comparisons finish (up to 2 s), then persists. */
+  async close(): Promise<void> {
     clearInterval(this.timer);
+    await this.worker?.close();
     this.dirty = true;
     this.persist();
   }

@@ -93,14 +93,37 @@ function isGeneratedShape(v: Leaf): boolean {
   return false;
 }
 
-/** Records one legacy body's values; `target` (method + path + query) enables the same-target check. */
-export function observeValues(
+/**
+ * What observeSummaries needs of one path's values in one body, as plain numbers: the value hash,
+ * whether the first value has a generated shape, and the value when it is a lone number (counters).
+ * Computed where the body is parsed (the comparison worker), applied to the model on the main thread.
+ */
+export type LeafSummary = [path: string, hash: number, generatedShape: 0 | 1, lone: number | null];
+
+/** summarizeLeaves turns collected leaves into the compact form observeSummaries takes. */
+export function summarizeLeaves(leaves: Map<string, Leaf[]>): LeafSummary[] {
+  const out: LeafSummary[] = [];
+  for (const [path, values] of leaves) {
+    const first = values[0] ?? null;
+    const h = hash(values.map((v) => (v instanceof ExactNumber ? v.text : JSON.stringify(v))).join("\u0001"));
+    out.push([
+      path,
+      h,
+      isGeneratedShape(first) ? 1 : 0,
+      typeof first === "number" && values.length === 1 ? first : null,
+    ]);
+  }
+  return out;
+}
+
+/** Records one legacy body's summarised values; `target` (method + path + query) enables the same-target check. */
+export function observeSummaries(
   route: RouteStats,
-  leaves: Map<string, Leaf[]>,
+  leaves: readonly LeafSummary[],
   limits: GeneratedLimits,
   target?: string,
 ): void {
-  for (const [path, values] of leaves) {
+  for (const [path, h, generatedShape, lone] of leaves) {
     let s = route.get(path);
     if (!s) {
       if (route.size >= limits.maxPathsPerRoute) continue;
@@ -116,17 +139,15 @@ export function observeValues(
       };
       route.set(path, s);
     }
-    const first = values[0] ?? null;
-    const h = hash(values.map((v) => (v instanceof ExactNumber ? v.text : JSON.stringify(v))).join("\u0001"));
     s.n++;
     if (s.distinct.length < limits.maxDistinct && !s.distinct.includes(h)) s.distinct.push(h);
-    if (isGeneratedShape(first)) s.generatedShape++;
-    if (typeof first === "number" && values.length === 1) {
+    s.generatedShape += generatedShape;
+    if (lone !== null) {
       if (s.last !== undefined) {
         s.compared++;
-        if (first > s.last) s.increased++;
+        if (lone > s.last) s.increased++;
       }
-      s.last = first;
+      s.last = lone;
     }
     if (target !== undefined) {
       const prev = s.byTarget[target];

@@ -6,9 +6,11 @@ import {
   collectLeaves,
   DEFAULT_GENERATED,
   generatedVerdict,
-  observeValues,
+  observeSummaries,
+  summarizeLeaves,
   type GeneratedLimits,
   type Leaf,
+  type LeafSummary,
   type PathStats,
   type RouteStats,
 } from "./generated.js";
@@ -98,22 +100,38 @@ export class NoiseModel {
     body: unknown,
     extra: { target?: string; headers?: Record<string, string | string[]> } = {},
   ): void {
-    const route = this.routeStats(template);
-    if (!route) return;
-    const leaves = body === undefined ? new Map<string, Leaf[]>() : collectLeaves(body);
-    for (const [name, v] of Object.entries(extra.headers ?? {})) {
-      const n = name.toLowerCase();
-      if (!VOLATILE.has(n)) leaves.set(`header:${n}`, [Array.isArray(v) ? v.join(", ") : v]);
-    }
-    observeValues(route, leaves, this.options.generated, extra.target);
+    this.observePrepared(template, NoiseModel.prepare(body, extra.headers), extra.target);
   }
 
   /** observeLegacy for a captured response: parses the body (JSON only) and takes its headers. */
   observeLegacyResponse(template: string, resp: CapturedResponse, target?: string): void {
-    if (resp.error !== undefined) return;
+    const prepared = NoiseModel.prepareResponse(resp);
+    if (prepared) this.observePrepared(template, prepared, target);
+  }
+
+  /**
+   * The pure half of observeLegacy: parse and walk a legacy answer into plain data. Runs where
+   * the comparison runs (a worker thread); observePrepared applies the result to the model.
+   */
+  static prepareResponse(resp: CapturedResponse): LeafSummary[] | undefined {
+    if (resp.error !== undefined) return undefined;
     const parsed = parseBody(resp);
-    const extra = target === undefined ? { headers: resp.headers } : { headers: resp.headers, target };
-    this.observeLegacy(template, parsed.kind === "json" ? parsed.value : undefined, extra);
+    return NoiseModel.prepare(parsed.kind === "json" ? parsed.value : undefined, resp.headers);
+  }
+
+  static prepare(body: unknown, headers: Record<string, string | string[]> = {}): LeafSummary[] {
+    const leaves = body === undefined ? new Map<string, Leaf[]>() : collectLeaves(body);
+    for (const [name, v] of Object.entries(headers)) {
+      const n = name.toLowerCase();
+      if (!VOLATILE.has(n)) leaves.set(`header:${n}`, [Array.isArray(v) ? v.join(", ") : v]);
+    }
+    return summarizeLeaves(leaves);
+  }
+
+  /** Applies a prepared legacy answer (see prepareResponse). */
+  observePrepared(template: string, prepared: readonly LeafSummary[], target?: string): void {
+    const route = this.routeStats(template);
+    if (route) observeSummaries(route, prepared, this.options.generated, target);
   }
 
   /** Records one mirrored request answered by both legacy-secondary and the candidate. */
