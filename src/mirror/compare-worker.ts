@@ -2,21 +2,15 @@
  * The comparison worker thread: receives batches of pair jobs, answers each with computePair's
  * result (or the error it threw). Stateless: findings and the noise model stay on the main thread.
  */
-import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import type { DiffOptions } from "../diff/types.js";
 import { computePair } from "./compare.js";
 import { reviveJob, type WireJob, type WireResult } from "./compare-wire.js";
 
 const options = (workerData as { options: DiffOptions }).options;
-
-// Comparisons are background work: at nice 19 this thread runs on CPU the event loop serving
-// clients does not want (on Linux the nice value is per thread, so only this thread is lowered).
-try {
-  setPriority(0, 19);
-} catch {
-  // not permitted or not supported here: the thread still keeps the work off the event loop
-}
+// Not reniced: at nice 19 (Linux nice values are per thread) client p99 in bench/mirror.ts got
+// worse, not better: the event loop then waits on a thread that holds the message port while
+// starved (priority inversion).
 
 parentPort?.on("message", (batch: WireJob[]) => {
   const out: WireResult[] = [];

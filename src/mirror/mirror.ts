@@ -25,6 +25,8 @@ export interface MirroredRequest {
 
 /** Where finished exchanges go: the parity pipeline (diff, noise, findings, store). */
 export interface ComparisonSink {
+  /** True when compare() only hands the work to another thread: then it is called at once, unqueued. */
+  readonly offThread?: boolean;
   compare(
     req: MirroredRequest,
     legacy: CapturedResponse,
@@ -110,8 +112,10 @@ export class Mirror {
       const l = legacy.result();
       const c = candidate.result();
       const s = secondaryCap?.result();
-      // The comparison never runs on the client's time: queued, drained in small slices.
-      this.queue.push(() => this.sink.compare(request, l, c, s), route.name);
+      // The comparison never runs on the client's time: on a worker thread, or queued and drained
+      // in small slices when it runs here.
+      if (this.sink.offThread) this.sink.compare(request, l, c, s);
+      else this.queue.push(() => this.sink.compare(request, l, c, s), route.name);
     };
     const legacy = new Capture(startedAt, CAPTURE_CAP, finished);
     const candidate = new Capture(startedAt, CAPTURE_CAP, finished);

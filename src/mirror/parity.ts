@@ -71,6 +71,10 @@ export class Parity implements ComparisonSink {
     if (d.worker && log) this.worker = new CompareWorker(this.diffOptions, log, Math.max(1024, d.max_concurrency * 16));
   }
 
+  get offThread(): boolean {
+    return this.worker?.alive === true;
+  }
+
   /** Comparisons handed to the worker and not answered yet. */
   get pending(): number {
     return this.worker?.size ?? 0;
