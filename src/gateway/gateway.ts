@@ -119,6 +119,8 @@ export class Gateway {
 
   /** start listens on the data-plane and admin addresses; returns the bound URLs. */
   async start(): Promise<{ url: string; adminUrl: string }> {
+    // Comparisons queued before the worker has loaded would only pile up behind it.
+    await this.parity.ready();
     const url = await listen(this.server, this.config.listen);
     const adminUrl = await this.admin.start();
     this.health.start();

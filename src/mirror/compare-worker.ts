@@ -12,6 +12,9 @@ const options = (workerData as { options: DiffOptions }).options;
 // worse, not better: the event loop then waits on a thread that holds the message port while
 // starved (priority inversion).
 
+// Loaded and listening: the gateway waits for this before it takes traffic.
+parentPort?.postMessage("ready");
+
 parentPort?.on("message", (batch: WireJob[]) => {
   const out: WireResult[] = [];
   for (const j of batch) {

@@ -71,6 +71,14 @@ export class Parity implements ComparisonSink {
     if (d.worker && log) this.worker = new CompareWorker(this.diffOptions, log, Math.max(1024, d.max_concurrency * 16));
   }
 
+  /** Resolves when the comparison worker (if any) is loaded; at most `ms` later. */
+  async ready(ms = 10_000): Promise<void> {
+    if (!this.worker) return;
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([this.worker.ready, new Promise((r) => (t = setTimeout(r, ms)))]);
+    clearTimeout(t);
+  }
+
   get offThread(): boolean {
     return this.worker?.alive === true;
   }

@@ -32,12 +32,16 @@ export class CompareWorker {
   private restarts: number[] = [];
   private closing = false;
   private idle: (() => void) | undefined;
+  private onReady: (() => void) | undefined;
+  /** Resolves when the first thread has loaded (or failed); the gateway awaits it before listening. */
+  readonly ready: Promise<void>;
 
   constructor(
     private readonly options: DiffOptions,
     private readonly log: Logger,
     private readonly maxPending = 1024,
   ) {
+    this.ready = new Promise((resolve) => (this.onReady = resolve));
     this.worker = this.spawn();
   }
 
@@ -72,7 +76,11 @@ export class CompareWorker {
       workerData: { options: this.options },
     });
     w.unref();
-    w.on("message", (results: WireResult[]) => {
+    w.on("message", (results: WireResult[] | "ready") => {
+      if (results === "ready") {
+        this.onReady?.();
+        return;
+      }
       for (const r of results) {
         const done = this.pending.get(r.seq);
         if (!done) continue;
@@ -84,6 +92,7 @@ export class CompareWorker {
     });
     w.on("error", (err) => this.log.error({ err }, "comparison worker failed"));
     w.on("exit", (code) => {
+      this.onReady?.();
       if (this.worker !== w) return;
       this.worker = undefined;
       this.failAll(new Error(`comparison worker exited with code ${code}`));
