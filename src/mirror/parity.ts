@@ -68,7 +68,11 @@ export class Parity implements ComparisonSink {
     this.noise = noise ? NoiseModel.fromJSON(noise) : new NoiseModel();
     this.findings.prune(Date.now() - d.retention);
     this.timer = setInterval(() => this.persist(), PERSIST_EVERY_MS).unref();
-    if (d.worker && log) this.worker = new CompareWorker(this.diffOptions, log, Math.max(1024, d.max_concurrency * 16));
+    // The thread costs ~15 MiB: only made when something can be mirrored (a route's `mirror:` or a
+    // rollout's shadow stage).
+    const mirrors = config.routes.some((r) => r.mirror) || config.rollout !== undefined;
+    if (d.worker && log && mirrors)
+      this.worker = new CompareWorker(this.diffOptions, log, Math.max(1024, d.max_concurrency * 16));
   }
 
   /** Resolves when the comparison worker (if any) is loaded; at most `ms` later. */
