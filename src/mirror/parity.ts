@@ -106,13 +106,7 @@ export class Parity implements ComparisonSink {
     const job: PairJob = { request: { method: req.method, headers: req.headers }, legacy, candidate, secondary };
     const w = this.worker;
     if (w?.alive) {
-      const queued = w.run(job, (err, result) => {
-        if (result) this.apply(req, job, result);
-        else {
-          this.metrics.mirrorSkipped.labels(req.route.name, "error").inc();
-          this.log?.warn({ id: req.id, route: req.route.name, err: err?.message }, "comparison failed");
-        }
-      });
+      const queued = w.run(job, (err, result) => (result ? this.apply(req, job, result) : this.failed(req, err)));
       if (!queued) this.metrics.mirrorSkipped.labels(req.route.name, "busy").inc();
       return;
     }
@@ -120,11 +114,16 @@ export class Parity implements ComparisonSink {
     try {
       result = computePair(job, this.diffOptions);
     } catch (err) {
-      this.metrics.mirrorSkipped.labels(req.route.name, "error").inc();
-      this.log?.warn({ id: req.id, route: req.route.name, err: (err as Error).message }, "comparison failed");
+      this.failed(req, err as Error);
       return;
     }
     this.apply(req, job, result);
+  }
+
+  /** A comparison that threw is counted as skipped (`error`), so parity rates are not biased. */
+  private failed(req: MirroredRequest, err: Error | undefined): void {
+    this.metrics.mirrorSkipped.labels(req.route.name, "error").inc();
+    this.log?.warn({ id: req.id, route: req.route.name, err: err?.message }, "comparison failed");
   }
 
   /** apply folds one computed comparison into the noise model, the findings and the metrics. */
