@@ -292,7 +292,8 @@ describe("a broken candidate never hurts the client", () => {
           med(mirrored) - med(plain) < 3,
           `median added by mirroring to a ${kind} candidate: ${(med(mirrored) - med(plain)).toFixed(2)} ms`,
         );
-        await waitFor(() => g.gw.mirror.inflight === 0);
+        // Captures finished, and their comparisons too (queued here or on the worker thread).
+        await waitFor(() => g.gw.mirror.inflight === 0 && g.gw.mirror.queue.size === 0 && g.gw.parity.pending === 0);
         const metrics = await g.admin<string>("GET", "/metrics");
         assert.match(
           metrics.body,
