@@ -1,8 +1,10 @@
 // Wire shapes of the admin API as the dashboard reads them (JSON, so numbers and strings only).
-// Status and live series come from src/admin/wire.ts (no imports, shared as types). The rest
-// mirrors src/admin/rollout.ts, src/findings/types.ts, src/rollout/transition.ts and
-// src/rollout/judge.ts, whose types reach Node's Buffer and cannot be imported here.
+// Status and live series (src/admin/wire.ts) and findings (src/findings/wire.ts, with
+// src/diff/difference.ts and src/noise/class.ts) are the server's own types, free of Node types.
+// The rollout shapes below mirror src/admin/rollout.ts, src/rollout/transition.ts and
+// src/rollout/judge.ts, which are not yet split that way.
 import type { LivePoint, Status as WireStatus } from "../../src/admin/wire.js";
+import type { FindingView, RouteSummary } from "../../src/findings/wire.js";
 
 export type TargetName = "legacy" | "candidate";
 
@@ -10,21 +12,6 @@ export type { Counts, LivePoint, RouteStatus, SidePoint, UpstreamStatus } from "
 
 /** GET /api/status, with the rollout view as the dashboard reads it. */
 export type Status = WireStatus<RolloutView>;
-
-export interface Rate {
-  rate: number;
-  low: number;
-  high: number;
-}
-
-export interface RouteSummary {
-  routeName: string;
-  template: string;
-  mirrored: number;
-  differing: number;
-  rate: Rate;
-  findings: { real: number; noise: number; accepted: number; ignored: number };
-}
 
 export interface FindingsSummary {
   compared: number;
@@ -39,61 +26,11 @@ export interface Tick {
 
 // --- findings ---------------------------------------------------------------------------------
 
-export interface Difference {
-  kind: string;
-  path: string;
-  groupPath: string;
-  legacy?: string;
-  candidate?: string;
-  detail?: string;
-}
-
-export interface ResponseSummary {
-  status: number;
-  error?: string;
-  headers: Record<string, string | string[]>;
-  mediaType: string;
-  bodyKind: "empty" | "json" | "text" | "sse" | "binary" | "undecodable";
-  body: string;
-  bodyBytes: number;
-  previewTruncated: boolean;
-  captureTruncated: boolean;
-  totalMs: number;
-}
-
-export interface Example {
-  exchangeId: string;
-  at: number;
-  method: string;
-  path: string;
-  requestHeaders: Record<string, string | string[]>;
-  legacy: ResponseSummary;
-  candidate: ResponseSummary;
-  differences: Difference[];
-  masked: string[];
-}
-
-/** "real" is a difference to look at; the noise classes say why it is not. */
-export type NoiseClass = "real" | "noise_secondary" | "noise_generated";
-
-export interface Finding {
-  id: string;
-  routeName: string;
-  template: string;
-  kind: string;
-  groupPath: string;
-  count: number;
-  firstSeen: number;
-  lastSeen: number;
-  noise: NoiseClass;
-  noiseReason?: string;
-  noiseCounts?: Record<NoiseClass, number>;
-  sample: Difference;
-  examples: Example[];
-  accepted?: { reason: string; by: string; at: number };
-  rate: Rate;
-  ignored: boolean;
-}
+export type { Difference } from "../../src/diff/difference.js";
+export type { NoiseClass } from "../../src/noise/class.js";
+export type { Example, Rate, ResponseSummary, RouteSummary } from "../../src/findings/wire.js";
+/** A finding as GET /api/findings lists it: with its rate and whether an ignore hides it. */
+export type Finding = FindingView;
 
 export interface FindingsResponse {
   compared: number;

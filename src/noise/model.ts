@@ -2,6 +2,9 @@ import { parseBody } from "../diff/parse-body.js";
 import { formatChange } from "../diff/shape.js";
 import type { CapturedResponse, Difference } from "../diff/types.js";
 import { VOLATILE_HEADERS } from "../diff/headers.js";
+import type { NoiseClass, NoiseExplanation } from "./class.js";
+
+export type { NoiseClass, NoiseExplanation } from "./class.js";
 import {
   collectLeaves,
   DEFAULT_GENERATED,
@@ -23,23 +26,11 @@ import {
   type SecondaryThresholds,
 } from "./secondary.js";
 
-/**
- * "real": a migration difference. "noise_secondary": legacy differs from itself about as often
- * (learned from legacy-secondary). "noise_generated": legacy's own value changes per request and
- * looks generated (learned without a secondary). Noise is shown apart, never dropped.
- */
-export type NoiseClass = "real" | "noise_secondary" | "noise_generated";
-
 export interface NoiseOptions {
   secondary: SecondaryThresholds;
   generated: GeneratedLimits;
   /** Route templates tracked; later templates are not learned (their differences stay "real"). Default 500. */
   maxTemplates: number;
-}
-
-export interface NoiseExplanation {
-  class: NoiseClass;
-  reason: string;
 }
 
 /** The persisted form (toJSON/fromJSON). Versioned so a newer layout can be refused or migrated. */
