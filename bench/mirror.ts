@@ -16,17 +16,8 @@
  * `setpriv --pdeathsig`, if the harness itself is killed). See bench/README.md.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { cpus, release, tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, release } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -49,7 +40,7 @@ import {
   cpuSnap,
   cpuTicks,
   firstMatch,
-  killAll,
+  harnessDir,
   loadAvg,
   rssMiB,
   runWrk,
@@ -120,22 +111,7 @@ const log = (s: string): void => void process.stderr.write(s + "\n");
 
 // ---------------------------------------------------------------- lifecycle
 
-const dir = mkdtempSync(join(tmpdir(), "cutover-bench-mirror-"));
-let cleaned = false;
-function cleanup(): void {
-  if (cleaned) return;
-  cleaned = true;
-  killAll("SIGTERM");
-  rmSync(dir, { recursive: true, force: true });
-}
-process.on("exit", cleanup);
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(sig, () => {
-    log(`\n${sig}: stopping every process the harness started`);
-    cleanup();
-    process.exit(130);
-  });
-}
+const { dir, cleanup } = harnessDir("cutover-bench-mirror-");
 
 function preflight(): void {
   for (const f of ["/usr/bin/wrk", "/usr/bin/taskset", "/usr/bin/timeout"])

@@ -5,7 +5,9 @@
  * CPU time and RSS of a process tree, and the wrk and probe runners.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const children = new Set<ChildProcess>();
 
@@ -53,6 +55,30 @@ export function killAll(signal: NodeJS.Signals = "SIGTERM"): void {
       }
     }
   }
+}
+
+/**
+ * harnessDir makes the run's temp dir and arranges that, on exit, on an error or on Ctrl-C, every
+ * tracked child is stopped and the dir removed. Returns the dir and the cleanup (idempotent).
+ */
+export function harnessDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  let cleaned = false;
+  const cleanup = (): void => {
+    if (cleaned) return;
+    cleaned = true;
+    killAll("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on("exit", cleanup);
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(sig, () => {
+      process.stderr.write(`\n${sig}: stopping every process the harness started\n`);
+      cleanup();
+      process.exit(130);
+    });
+  }
+  return { dir, cleanup };
 }
 
 export function trackedCount(): number {

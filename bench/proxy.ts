@@ -13,8 +13,8 @@
  * is killed on exit, Ctrl-C or error (and gets SIGTERM from the kernel if the harness is killed).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, release, tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus, release } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -24,7 +24,7 @@ import {
   cpuSnap,
   cpuTicks,
   CLK_TCK,
-  killAll,
+  harnessDir,
   loadAvg,
   rssMiB,
   runProbe,
@@ -98,22 +98,7 @@ const log = (s: string): void => void process.stderr.write(s + "\n");
 
 // ---------------------------------------------------------------- lifecycle
 
-const dir = mkdtempSync(join(tmpdir(), "cutover-bench-proxy-"));
-let cleaned = false;
-function cleanup(): void {
-  if (cleaned) return;
-  cleaned = true;
-  killAll("SIGTERM");
-  rmSync(dir, { recursive: true, force: true });
-}
-process.on("exit", cleanup);
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(sig, () => {
-    log(`\n${sig}: stopping every process the harness started`);
-    cleanup();
-    process.exit(130);
-  });
-}
+const { dir, cleanup } = harnessDir("cutover-bench-proxy-");
 
 function preflight(): void {
   for (const f of ["/usr/bin/wrk", "/usr/sbin/nginx", "/usr/bin/taskset", "/usr/bin/timeout"])
