@@ -164,13 +164,14 @@ export async function spawnGateway(o: {
   candidate: string;
   body: string;
   dir: string;
+  args?: string[];
 }): Promise<GatewayProcess> {
   const cfg = join(o.dir, "cutover.yaml");
   writeFileSync(
     cfg,
     gatewayYaml({ legacy: o.legacy, candidate: o.candidate, store: join(o.dir, "state.db"), body: o.body }),
   );
-  const child = spawn(process.execPath, ["bin/cutover.js", "run", "-c", cfg, "--json"], {
+  const child = spawn(process.execPath, ["bin/cutover.js", "run", "-c", cfg, "--json", ...(o.args ?? [])], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const line = await new Promise<string>((resolve, reject) => {
@@ -183,7 +184,7 @@ export async function spawnGateway(o: {
     url: j.listening,
     admin: j.admin,
     kill: async (signal = "SIGTERM") => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
       child.kill(signal);
       await exited;
