@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { knob } from "./helpers/backends.js";
 import { get, pool, startGateway, useBackends, waitUntil, type TestGateway } from "./helpers/gateway.js";
 import { deadPort, startGarbageServer, startHangingServer, startResettingServer } from "./helpers/net.js";
 
@@ -75,14 +76,7 @@ routes:
       const before = await pool(users, 16, whoami);
       assert.ok(before.some((r) => r.text.includes("fastapi-candidate")));
 
-      const flip = await get(`${b.fastapi.url}/admin/health-mode`, { "content-type": "application/json" });
-      assert.ok(flip.status < 500);
-      const { request } = await import("undici");
-      await request(`${b.fastapi.url}/admin/health-mode`, {
-        method: "POST",
-        body: '{"healthy": false}',
-        headers: { "content-type": "application/json" },
-      });
+      await knob(b.fastapi.url, "health-mode", { healthy: false });
       await waitUntil(() => g.gw.runtime.upstreams.candidate.state === "unhealthy", 5000);
       assert.equal(g.gw.runtime.upstreams.candidate.state, "unhealthy");
 
@@ -96,11 +90,7 @@ routes:
         "every user served by legacy",
       );
 
-      await request(`${b.fastapi.url}/admin/health-mode`, {
-        method: "POST",
-        body: '{"healthy": true}',
-        headers: { "content-type": "application/json" },
-      });
+      await knob(b.fastapi.url, "health-mode", { healthy: true });
       await waitUntil(() => g.gw.runtime.upstreams.candidate.state === "healthy", 5000);
       const afterwards = await pool(users, 16, whoami);
       assert.deepEqual(

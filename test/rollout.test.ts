@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { Agent, request } from "undici";
+import { request } from "undici";
+import { knob } from "./helpers/backends.js";
+import { ROLLOUT, traffic } from "./helpers/rollout.js";
 import { spawnGateway, startGateway, TOKEN, useBackends, waitUntil } from "./helpers/gateway.js";
 
 interface RolloutView {
@@ -13,46 +15,6 @@ interface RolloutView {
   stage: { index: number; value: string | number };
   weight: number;
   verdict: { outcome: string; reasons: string[] } | null;
-}
-
-const ROLLOUT = (stages: string): string => `
-bucketing: { keys: [header:x-user-id] }
-routes:
-  - name: api
-    match: { path: /api/*, methods: [GET] }
-  - match: { path: /* }
-rollout:
-  routes: [api]
-  stages: ${stages}
-  min_duration: 1s
-  warmup: 200ms
-  interval: 250ms
-  min_requests: 60
-  coverage_min_requests: 5
-  margins: { error_rate: 3pt, p95_latency: 300%, parity: 5% }
-  max_duration: 2m
-`;
-
-/** traffic sends requests from many users until `stop()` says so; returns counts by status. */
-function traffic(url: string, paths: readonly string[], stop: () => boolean): Promise<Record<number, number>> {
-  const agent = new Agent({ connections: 8 });
-  const counts: Record<number, number> = {};
-  let i = 0;
-  const worker = async (): Promise<void> => {
-    while (!stop()) {
-      const n = i++;
-      const res = await request(url + (paths[n % paths.length] ?? "/"), {
-        dispatcher: agent,
-        headers: { "x-user-id": `user-${n % 997}` },
-      });
-      await res.body.dump();
-      counts[res.statusCode] = (counts[res.statusCode] ?? 0) + 1;
-    }
-  };
-  return Promise.all(Array.from({ length: 6 }, worker)).then(async () => {
-    await agent.close();
-    return counts;
-  });
 }
 
 describe("rollout end to end", () => {
@@ -104,12 +66,7 @@ describe("rollout end to end", () => {
           .replace("max_duration: 2m", "max_duration: 2m\n  promote: manual")
           .replace("error_rate: 3pt", "error_rate: 1pt"),
       });
-      const setRate = (rate: number) =>
-        request(`${b.fastapi.url}/admin/fail-rate`, {
-          method: "POST",
-          body: JSON.stringify({ rate }),
-          headers: { "content-type": "application/json" },
-        }).then((r) => r.body.dump());
+      const setRate = (rate: number) => knob(b.fastapi.url, "fail-rate", { rate });
       try {
         let done = false;
         const load = traffic(g.url, ["/api/same/1", "/api/flaky", "/api/same/3"], () => done);

@@ -322,3 +322,19 @@ export function startFlask(opts: FlaskOptions = {}): Promise<Backend> {
 export function startFastAPI(opts: FastAPIOptions = {}): Promise<Backend> {
   return start("fastapi", [], opts);
 }
+
+/** The fixture apps' fault knobs: POST /admin/<action> (health-mode, fail-rate, latency, reset). */
+export async function knob(
+  url: string,
+  action: "health-mode" | "fail-rate" | "latency" | "reset",
+  body: Record<string, unknown> = {},
+): Promise<void> {
+  const { request: undiciRequest } = await import("undici");
+  const r = await undiciRequest(`${url}/admin/${action}`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  });
+  await r.body.dump();
+  if (r.statusCode !== 200) throw new Error(`knob ${action} ${JSON.stringify(body)}: HTTP ${r.statusCode}`);
+}
