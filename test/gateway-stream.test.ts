@@ -115,7 +115,7 @@ describe("streaming and upgrades", () => {
     const code = closed(ws);
     ws.send("close:4001");
     assert.equal(await code, 4001);
-    assert.equal(g.gw.upgrades.tunnels.size, 0);
+    assert.equal(g.gw.plane.openUpgrades(), 0);
   });
 
   test("WebSocket to legacy (Flask has none): the upstream's refusal is passed on, not hidden", async () => {

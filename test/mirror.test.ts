@@ -116,7 +116,7 @@ describe("mirror and diff against real Flask and FastAPI", () => {
       assert.equal(await post('{"name":"x","qty":"lots"}'), 400);
       assert.equal(await post('{"name":"x","qty":2}'), 201);
 
-      await waitFor(() => g.gw.parity.compared >= gets.length + 6 && g.gw.mirror.inflight === 0);
+      await waitFor(() => g.gw.parity.compared >= gets.length + 6 && g.gw.plane.mirrorsPending() === 0);
 
       const all = (await g.admin<{ findings: FindingJson[] }>("GET", "/api/findings?noise=1&examples=1")).body.findings;
       const real = all.filter((f) => f.noise === "real");
@@ -293,7 +293,7 @@ describe("a broken candidate never hurts the client", () => {
           `median added by mirroring to a ${kind} candidate: ${(med(mirrored) - med(plain)).toFixed(2)} ms`,
         );
         // Captures finished, and their comparisons too (queued here or on the worker thread).
-        await waitFor(() => g.gw.mirror.inflight === 0 && g.gw.mirror.queue.size === 0 && g.gw.parity.pending === 0);
+        await waitFor(() => g.gw.plane.mirrorsPending() === 0 && g.gw.parity.pending === 0);
         const metrics = await g.admin<string>("GET", "/metrics");
         assert.match(
           metrics.body,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { CutoverError, isCutoverError } from "../errors/index.js";
 import type { Gateway } from "../gateway/gateway.js";
-import { listen } from "../gateway/gateway.js";
+import { listen } from "../gateway/listen.js";
 import { tokenMatches } from "./auth.js";
 import { rolloutView } from "./rollout.js";
 import { buildStatus } from "./status.js";
@@ -56,7 +56,7 @@ export class AdminServer {
     });
     this.route("GET", "/api/audit", (r) => rt.store.auditLog({ limit: Number(r.query.get("limit") ?? 100) }));
     this.route("GET", "/metrics", async (_r, res) => {
-      const text = await rt.metrics.render();
+      const text = await gw.renderMetrics();
       res.writeHead(200, { "content-type": rt.metrics.contentType });
       res.end(text);
       return undefined;

@@ -23,17 +23,17 @@ export function buildStatus(gw: Gateway): Status {
       requests: rt.metrics.counts(r.id),
     })),
     upstreams: rt.allUpstreams().map((u) => {
-      const s = u.pool.stats;
       return {
         name: u.name,
         url: u.url.href,
         state: u.state,
         consecutive_failures: u.consecutiveFailures,
         last_error: u.lastError ? { at: new Date(u.lastError.at).toISOString(), code: u.lastError.code } : null,
-        connections: { connected: s.connected, free: s.free, pending: s.pending, running: s.running },
+        connections: gw.plane.connections(u.name),
       };
     }),
-    open_upgrades: gw.upgrades.tunnels.size,
+    open_upgrades: gw.plane.openUpgrades(),
+    workers: gw.plane.workers(),
     rollout: rolloutView(gw),
   };
 }

@@ -27,6 +27,20 @@ export interface UpstreamStatus {
   connections: { connected: number; free: number; pending: number; running: number };
 }
 
+/** One cluster worker process serving the data plane. */
+export interface WorkerStatus {
+  /** Slot number, stable across restarts of the slot's process. */
+  slot: number;
+  pid: number;
+  state: "starting" | "serving" | "draining" | "exited";
+  /** Times this slot's process was restarted after it died. */
+  restarts: number;
+  /** Requests this slot's processes have served. */
+  served: number;
+  /** Milliseconds since its last report (reports come every ~50 ms while it serves). */
+  last_report_ms: number | null;
+}
+
 /** GET /api/status. `R` is the rollout view's type (see src/admin/rollout.ts). */
 export interface Status<R = unknown> {
   version: string;
@@ -35,6 +49,8 @@ export interface Status<R = unknown> {
   routes: RouteStatus[];
   upstreams: UpstreamStatus[];
   open_upgrades: number;
+  /** Cluster workers serving the data plane; empty when this process serves it. */
+  workers: WorkerStatus[];
   rollout: R;
 }
 

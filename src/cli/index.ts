@@ -10,7 +10,7 @@ usage: cutover <command> [options]
   demo                       two example backends + gateway + traffic (Node only)
   init [-c FILE] [--force]   write a commented cutover.yaml
   check -c FILE              validate a config; every problem with its path and line
-  run -c FILE                start the gateway
+  run -c FILE [--workers N|auto]   start the gateway (N > 1: cluster workers serve)
   status                     routes, weights, upstream health, requests per target
   set-weight ROUTE PERCENT   change a route's candidate weight
   rollback [--reason R]      every route to legacy, at once
@@ -44,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
       all: { type: "boolean", default: false },
       html: { type: "string" },
       out: { type: "string" },
+      workers: { type: "string" },
     },
   });
   const [command, ...args] = positionals;
@@ -67,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
       result = (await import("./commands/check.js")).check({ config });
       break;
     case "run":
-      await (await import("./commands/run.js")).run({ config, json }, print);
+      await (await import("./commands/run.js")).run({ config, json, workers: values.workers }, print);
       return 0;
     case "demo":
       await (

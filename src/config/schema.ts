@@ -134,6 +134,12 @@ export const configSchema = z
   .object({
     /** Data-plane listener. Default 0.0.0.0:8080. */
     listen: listenAddress.default("0.0.0.0:8080"),
+    /**
+     * Processes serving the data plane. 1 (default) serves from the gateway's own process; N > 1
+     * or "auto" (one per core) forks cluster workers that share the listener, while the first
+     * process keeps the state (admin API, store, judge, findings) and tells them weights and health.
+     */
+    workers: z.union([z.number().int().min(1).max(64), z.literal("auto")]).default(1),
     admin: z
       .object({
         /** Admin API listener; loopback by default. */

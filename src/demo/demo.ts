@@ -111,7 +111,7 @@ Traffic: 200 users, ~80 requests/s. The rollout of /api/* runs by itself${scenar
     ...gw.runtime.metrics.counts(r.id),
   }));
   // Let the last mirrored comparisons land before reading the findings.
-  for (let i = 0; i < 50 && gw.mirror.inflight > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 50 && gw.plane.mirrorsPending() > 0; i++) await new Promise((r) => setTimeout(r, 20));
   await new Promise((r) => setImmediate(r));
   const compared = gw.parity.compared;
   const findings = gw.parity.findings.list({ includeNoise: true }).map((f) => ({

@@ -7,6 +7,13 @@ import { RouteTable, type Route } from "../route/table.js";
 import { compileKeys, type KeySource } from "../split/keys.js";
 import type { AuditEntry, Store } from "../store/store.js";
 
+/**
+ * Where this Runtime runs: `single` is the whole gateway in one process; in cluster mode the
+ * `primary` holds the state (store, weights, health) and each `worker` serves traffic with a copy
+ * it is sent, reporting back instead of writing.
+ */
+export type Role = "single" | "primary" | "worker";
+
 export interface Upstreams {
   legacy: Upstream;
   candidate: Upstream;
@@ -32,6 +39,7 @@ export class Runtime {
     readonly config: Config,
     readonly store: Store,
     readonly log: Logger,
+    readonly role: Role = "single",
   ) {
     this.table = new RouteTable(config.routes);
     this.keys = compileKeys(config.bucketing.keys);
@@ -43,10 +51,13 @@ export class Runtime {
       secondary: sec ? new Upstream("legacy-secondary", sec, opts) : undefined,
     };
     this.metrics.setRoutes(this.table.routes.map((r) => r.name));
+    if (role === "worker") this.metrics.omitControlPlane();
 
     // Weights set at runtime (admin API, rollout) survive restarts; the config gives the start.
+    // A worker is sent the primary's weights and health instead, and never writes to the store.
     const saved = store.getWeights();
     this.weights = Float64Array.from(this.table.routes, (r) => saved.get(r.name) ?? r.config.candidate_weight);
+    if (role === "worker") return;
     for (const r of this.table.routes) this.metrics.routeWeight.labels(r.name).set(this.weights[r.id] ?? 0);
 
     for (const u of this.allUpstreams()) {
@@ -124,6 +135,17 @@ export class Runtime {
       for (const fn of this.weightListeners) fn(r, w, prev);
     }
     this.log.info({ weights: Object.fromEntries(byName), actor: audit.actor, reason: audit.reason }, "weights changed");
+  }
+
+  /** adoptWeights applies weights decided elsewhere (a cluster worker, told by its primary). */
+  adoptWeights(weights: readonly number[]): void {
+    for (const r of this.table.routes) {
+      const w = weights[r.id];
+      const prev = this.weights[r.id] ?? 0;
+      if (w === undefined || w === prev) continue;
+      this.weights[r.id] = w;
+      for (const fn of this.weightListeners) fn(r, w, prev);
+    }
   }
 
   /** rollbackAll sends every route to legacy at once. */

@@ -110,6 +110,22 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: "cutover_process_" });
   }
 
+  /**
+   * omitControlPlane drops what a cluster worker does not own from its registry: requests and
+   * latencies (the primary counts them from the workers' batches), weights and upstream health
+   * (the primary decides them). What is left (connections, upgrades, upstream errors, mirror skips,
+   * process) is summed across workers at scrape time.
+   */
+  omitControlPlane(): void {
+    for (const name of [
+      "cutover_requests_total",
+      "cutover_request_duration_seconds",
+      "cutover_upstream_healthy",
+      "cutover_route_candidate_weight",
+    ])
+      this.registry.removeSingleMetric(name);
+  }
+
   /** setRoutes prepares cells for a route table (called at start and on reload). */
   setRoutes(names: readonly string[]): void {
     this.cells = names.map((route) =>

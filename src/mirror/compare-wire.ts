@@ -1,8 +1,8 @@
 import type { CapturedResponse } from "../diff/types.js";
 import type { PairJob, PairResult } from "./compare.js";
 
-/** A captured response as posted to the worker: the body is an exact-size copy. */
-type WireResponse = Omit<CapturedResponse, "body"> & { body: Uint8Array };
+/** A captured response as posted to a thread or process: the body is an exact-size copy. */
+export type WireResponse = Omit<CapturedResponse, "body"> & { body: Uint8Array };
 
 export interface WireJob {
   seq: number;
@@ -19,8 +19,16 @@ export type WireResult = { seq: number; result: PairResult } | { seq: number; er
  * shared 8 KiB pool slab, which structured cloning would copy whole. The copies are cloned, not
  * transferred: detaching costs more than copying a few KiB (measured: 72 vs 56 µs per batch of 4).
  */
+export function wireResponse(r: CapturedResponse): WireResponse {
+  return { ...r, body: new Uint8Array(r.body) };
+}
+
+export function reviveResponse(r: WireResponse): CapturedResponse {
+  return { ...r, body: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength) };
+}
+
 export function toWire(seq: number, job: PairJob): WireJob {
-  const wire = (r: CapturedResponse): WireResponse => ({ ...r, body: new Uint8Array(r.body) });
+  const wire = wireResponse;
   return {
     seq,
     request: job.request,
@@ -31,10 +39,7 @@ export function toWire(seq: number, job: PairJob): WireJob {
 }
 
 export function reviveJob(j: WireJob): PairJob {
-  const revive = (r: WireResponse): CapturedResponse => ({
-    ...r,
-    body: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength),
-  });
+  const revive = reviveResponse;
   return {
     request: j.request,
     legacy: revive(j.legacy),

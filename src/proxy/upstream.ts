@@ -80,7 +80,16 @@ export class Upstream {
     }
   }
 
-  private set(to: HealthState, reason: string): void {
+  /** adopt takes a state decided elsewhere (a cluster worker, told by its primary) without telling listeners. */
+  adopt(to: HealthState): void {
+    if (to === this.state) return;
+    if (to === "unhealthy") this.unhealthySince = Date.now();
+    else this.consecutiveFailures = 0;
+    this.state = to;
+  }
+
+  /** set changes the state and tells the listeners (audit, metrics, cluster workers). */
+  set(to: HealthState, reason: string): void {
     const from = this.state;
     this.state = to;
     if (to === "unhealthy") this.unhealthySince = Date.now();

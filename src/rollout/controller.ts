@@ -1,13 +1,11 @@
 import { request } from "undici";
-import type { RolloutConfig, Target } from "../config/schema.js";
+import type { RolloutConfig } from "../config/schema.js";
 import type { CapturedResponse } from "../diff/types.js";
 import { CutoverError } from "../errors/index.js";
-import type { RequestFacts } from "../gateway/handler.js";
 import type { Runtime } from "../gateway/runtime.js";
+import { userHash, type Served } from "../gateway/served.js";
 import type { MirroredRequest } from "../mirror/mirror.js";
-import type { ForwardResult } from "../proxy/forward.js";
 import type { Route } from "../route/table.js";
-import { murmur3 } from "../split/hash.js";
 import { judge, type Verdict } from "./judge.js";
 import {
   judgeStage,
@@ -23,7 +21,6 @@ import { Window, type WindowSnapshot } from "./window.js";
 
 const STATE_DOC = "rollout";
 const WINDOW_DOC = "rollout_window";
-const encoder = new TextEncoder();
 
 /** Hooks the controller needs from the gateway, so it stays testable and free of listener code. */
 export interface RolloutHost {
@@ -45,6 +42,7 @@ export class RolloutController {
   lastVerdict: Verdict | null = null;
   readonly routes: Route[];
   private readonly names: Set<string>;
+  private readonly ids: Set<number>;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -54,6 +52,7 @@ export class RolloutController {
   ) {
     this.routes = cfg.routes ? cfg.routes.map((r) => rt.route(r)) : [...rt.table.routes];
     this.names = new Set(this.routes.map((r) => r.name));
+    this.ids = new Set(this.routes.map((r) => r.id));
     const saved = rt.store.getDoc(STATE_DOC) as RolloutState | undefined;
     const savedWindow = rt.store.getDoc(WINDOW_DOC) as WindowSnapshot | undefined;
     this.window = savedWindow ? Window.fromSnapshot(savedWindow) : new Window();
@@ -108,20 +107,25 @@ export class RolloutController {
     return this.state;
   }
 
+  /** Whether the route with this id is part of the rollout (its requests feed the window). */
+  coversId(routeId: number): boolean {
+    return this.ids.has(routeId);
+  }
+
   /** Records one served request (after the response completed). */
-  recordServed(facts: RequestFacts, r: ForwardResult, target: Target, ms: number): void {
-    const route = facts.rm.route;
-    if (!this.names.has(route.name)) return;
+  recordServed(s: Served): void {
+    const route = this.rt.table.routes[s.route];
+    if (!route || !this.ids.has(route.id)) return;
     this.window.record({
       route: route.name,
-      target,
-      user: userHash(facts.key, facts.id),
-      status: r.status,
-      latencyMs: ms,
-      error: r.status >= 500 || r.code !== undefined,
+      target: s.target,
+      user: s.user,
+      status: s.status,
+      latencyMs: s.ms,
+      error: s.status >= 500 || s.failed,
       mirrored: false,
       at: Date.now(),
-      id: facts.id,
+      id: s.id,
     });
   }
 
@@ -212,11 +216,6 @@ export class RolloutController {
     this.rt.store.putDoc(STATE_DOC, this.state);
     this.rt.store.putDoc(WINDOW_DOC, this.window.snapshot());
   }
-}
-
-/** The judge clusters by user; it sees a hash of the bucket key, never the key itself. */
-function userHash(key: string | undefined, fallback: string): string {
-  return murmur3(encoder.encode(key ?? fallback)).toString(36);
 }
 
 function sameRoutes(saved: readonly string[], routes: readonly Route[]): boolean {

@@ -28,7 +28,23 @@ export async function status(admin: AdminTarget): Promise<CommandResult> {
     ]),
   );
   const ro = rolloutText(s.rollout as Parameters<typeof rolloutText>[0]);
-  return { data: s, text: `cutover ${s.version} on ${s.listen}, up ${s.uptime_s}s\n\n${routes}\n\n${ups}\n\n${ro}` };
+  const workers = s.workers.length
+    ? "\n\n" +
+      table(
+        ["WORKER", "PID", "STATE", "RESTARTS", "LAST REPORT"],
+        s.workers.map((w) => [
+          String(w.slot),
+          String(w.pid),
+          w.state,
+          String(w.restarts),
+          w.last_report_ms === null ? "-" : `${w.last_report_ms} ms ago`,
+        ]),
+      )
+    : "";
+  return {
+    data: s,
+    text: `cutover ${s.version} on ${s.listen}, up ${s.uptime_s}s\n\n${routes}\n\n${ups}${workers}\n\n${ro}`,
+  };
 }
 
 export async function setWeight(

@@ -1,17 +1,19 @@
 import { loadConfig } from "../../config/load.js";
-import { Gateway } from "../../gateway/gateway.js";
+import { CutoverError } from "../../errors/index.js";
+import { Gateway, workerCount } from "../../gateway/gateway.js";
 
 /** run starts the gateway and resolves when a signal has drained it. */
 export async function run(
-  opts: { config: string; json: boolean },
+  opts: { config: string; json: boolean; workers?: string | undefined },
   print: (data: unknown, text: string) => void,
 ): Promise<void> {
   const config = loadConfig(opts.config);
-  const gw = new Gateway(config);
+  const workers = workerCount(opts.workers === undefined ? config.workers : parseWorkers(opts.workers));
+  const gw = new Gateway(config, { workers });
   const urls = await gw.start();
   print(
-    { listening: urls.url, admin: urls.adminUrl, routes: gw.runtime.table.routes.length },
-    `cutover listening on ${urls.url} (admin ${urls.adminUrl})`,
+    { listening: urls.url, admin: urls.adminUrl, routes: gw.runtime.table.routes.length, workers },
+    `cutover listening on ${urls.url} (admin ${urls.adminUrl}${workers > 1 ? `, ${workers} workers` : ""})`,
   );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -22,4 +24,12 @@ export async function run(
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+}
+
+function parseWorkers(v: string): number | "auto" {
+  if (v === "auto") return "auto";
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new CutoverError("CUTOVER_ERR_USAGE", `--workers must be 1–64 or auto, not "${v}"`);
+  return n;
 }

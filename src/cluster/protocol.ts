@@ -1,0 +1,131 @@
+/**
+ * The messages between a cluster's primary (control plane) and its workers (data plane), sent
+ * over the cluster IPC channel with `serialization: "advanced"` (structured clone, so typed
+ * arrays and bodies travel without JSON). Pure data, no I/O.
+ */
+import type { Config, UpstreamName } from "../config/schema.js";
+import type { PoolCounts } from "../gateway/data-plane.js";
+import type { Served } from "../gateway/served.js";
+import type { WireResponse } from "../mirror/compare-wire.js";
+import type { HealthState } from "../proxy/upstream.js";
+
+export interface WorkerInit {
+  t: "init";
+  slot: number;
+  config: Config;
+  weights: number[];
+  health: Partial<Record<UpstreamName, HealthState>>;
+  shadow: number[];
+}
+
+export type ToWorker =
+  | WorkerInit
+  | { t: "weights"; weights: number[] }
+  | { t: "health"; upstream: UpstreamName; state: HealthState }
+  | { t: "shadow"; routes: number[]; on: boolean }
+  | { t: "close_ws"; routes: number[] }
+  | { t: "metrics"; id: number }
+  | { t: "drain" };
+
+/** A mirrored request as a worker reports it: the route by id, the rest as captured. */
+export interface WirePair {
+  req: {
+    id: string;
+    at: number;
+    method: string;
+    path: string;
+    query: string;
+    route: number;
+    headers: Record<string, string | string[] | undefined>;
+    key: string | undefined;
+  };
+  legacy: WireResponse;
+  candidate: WireResponse;
+  secondary: WireResponse | undefined;
+}
+
+/** What a worker's data plane looks like right now; sent with every report. */
+export interface WorkerStats {
+  upgrades: number;
+  mirrorsPending: number;
+  pools: Partial<Record<UpstreamName, PoolCounts>>;
+}
+
+export type FromWorker =
+  /** The worker's message listener is attached (an ES module loads asynchronously; earlier messages would be lost). */
+  | { t: "ready" }
+  | { t: "listening"; url: string }
+  | { t: "failed"; code: string; message: string }
+  | { t: "report"; served: ServedBatch; pairs: WirePair[]; stats: WorkerStats }
+  | { t: "passive"; upstream: UpstreamName; to: HealthState; reason: string }
+  | { t: "metrics"; id: number; metrics: unknown[] };
+
+/**
+ * ServedBatch is many Served records in columns: one Float64Array for the numbers (cloned as one
+ * block) and two string arrays, which stay empty unless a rollout needs users and ids.
+ */
+export interface ServedBatch {
+  n: number;
+  nums: Float64Array;
+  users: string[];
+  ids: string[];
+}
+
+const FIELDS = 6;
+
+export class ServedBatcher {
+  private nums = new Float64Array(FIELDS * 256);
+  private users: string[] = [];
+  private ids: string[] = [];
+  n = 0;
+
+  constructor(private readonly withUsers: boolean) {}
+
+  add(s: Served): void {
+    if ((this.n + 1) * FIELDS > this.nums.length) {
+      const bigger = new Float64Array(this.nums.length * 2);
+      bigger.set(this.nums);
+      this.nums = bigger;
+    }
+    const o = this.n * FIELDS;
+    const a = this.nums;
+    a[o] = s.route;
+    a[o + 1] = s.target === "legacy" ? 0 : 1;
+    a[o + 2] = s.status;
+    a[o + 3] = s.metricStatus;
+    a[o + 4] = s.failed ? 1 : 0;
+    a[o + 5] = s.ms;
+    if (this.withUsers) {
+      this.users.push(s.user);
+      this.ids.push(s.id);
+    }
+    this.n++;
+  }
+
+  /** take returns the batch so far (exactly sized) and starts a new one. */
+  take(): ServedBatch {
+    const batch = { n: this.n, nums: this.nums.slice(0, this.n * FIELDS), users: this.users, ids: this.ids };
+    this.n = 0;
+    this.users = [];
+    this.ids = [];
+    return batch;
+  }
+}
+
+/** unbatch calls `fn` with each record of a batch, in order. */
+export function unbatch(b: ServedBatch, fn: (s: Served) => void): void {
+  const a = b.nums;
+  for (let i = 0; i < b.n; i++) {
+    const o = i * FIELDS;
+    fn({
+      route: a[o] ?? 0,
+      target: a[o + 1] === 1 ? "candidate" : "legacy",
+      status: a[o + 2] ?? 0,
+      metricStatus: a[o + 3] ?? 0,
+      failed: a[o + 4] === 1,
+      ms: a[o + 5] ?? 0,
+      user: b.users[i] ?? "",
+      id: b.ids[i] ?? "",
+    });
+  }
+}

@@ -1,0 +1,161 @@
+import type { Logger } from "pino";
+import type { CapturedResponse } from "../diff/types.js";
+import { isCutoverError } from "../errors/index.js";
+import { DataPlane } from "../gateway/data-plane.js";
+import { Runtime } from "../gateway/runtime.js";
+import { servedOf } from "../gateway/served.js";
+import { createLogger } from "../log.js";
+import { wireResponse } from "../mirror/compare-wire.js";
+import type { ComparisonSink, MirroredRequest } from "../mirror/mirror.js";
+import { DetachedStore } from "../store/detached.js";
+import { ServedBatcher, type FromWorker, type ToWorker, type WirePair, type WorkerInit } from "./protocol.js";
+
+/** Reports (served requests, mirrored pairs, stats) go to the primary this often while serving. */
+const REPORT_MS = 50;
+/** A report goes at once when it holds this many mirrored pairs (their bodies are the bulk). */
+const FLUSH_PAIRS = 32;
+/** Reports sent and not yet written to the channel; beyond it new pairs are skipped as `busy`. */
+const MAX_UNSENT = 16;
+
+type Send = (m: FromWorker, done?: (err: Error | null) => void) => boolean;
+
+/**
+ * ClusterWorker is one data-plane process of a cluster: the same DataPlane as a single gateway,
+ * with a Runtime that holds the primary's weights and health instead of a store. What the control
+ * plane needs (served requests, mirrored pairs, passive health changes) goes to the primary in
+ * batched reports; what the control plane decides (weights, health, shadow routes, closing
+ * candidate WebSockets, drain) comes back as messages.
+ */
+export class ClusterWorker {
+  readonly rt: Runtime;
+  readonly plane: DataPlane;
+  private readonly log: Logger;
+  private readonly served: ServedBatcher;
+  private pairs: WirePair[] = [];
+  private unsent = 0;
+  private lastReport = 0;
+  private readonly timer: NodeJS.Timeout;
+  private draining: Promise<void> | undefined;
+
+  constructor(
+    init: WorkerInit,
+    private readonly send: Send,
+  ) {
+    const config = init.config;
+    this.log = createLogger(config.log.level).child({ worker: init.slot });
+    const rt = (this.rt = new Runtime(config, new DetachedStore(), this.log, "worker"));
+    rt.adoptWeights(init.weights);
+    for (const u of rt.allUpstreams()) {
+      const h = init.health[u.name];
+      if (h) u.adopt(h);
+      // Passive health seen here (failures of live requests) is the primary's to decide and spread.
+      u.onChange((c) => void this.send({ t: "passive", upstream: u.name, to: c.to, reason: c.reason }));
+    }
+    const withUsers = config.rollout !== undefined;
+    this.served = new ServedBatcher(withUsers);
+    const sink: ComparisonSink = { offThread: true, compare: (req, l, c, s) => this.pair(req, l, c, s) };
+    this.plane = new DataPlane(rt, sink, {
+      afterResponse: (facts, r, target, ms) => this.served.add(servedOf(facts, r, target, ms, withUsers)),
+    });
+    this.plane.setShadow(
+      init.shadow.flatMap((id) => rt.table.routes[id] ?? []),
+      true,
+    );
+    this.timer = setInterval(() => this.report(), REPORT_MS);
+  }
+
+  /** Reports handed to the channel and not yet written. */
+  get unsentReports(): number {
+    return this.unsent;
+  }
+
+  async listen(): Promise<void> {
+    try {
+      const url = await this.plane.listen(this.rt.config.listen);
+      this.send({ t: "listening", url });
+    } catch (err) {
+      const code = isCutoverError(err) ? err.code : "CUTOVER_ERR_LISTEN";
+      this.send({ t: "failed", code, message: (err as Error).message });
+      throw err;
+    }
+  }
+
+  handle(m: ToWorker): void {
+    const rt = this.rt;
+    switch (m.t) {
+      case "weights":
+        rt.adoptWeights(m.weights);
+        break;
+      case "health":
+        rt.allUpstreams()
+          .find((u) => u.name === m.upstream)
+          ?.adopt(m.state);
+        break;
+      case "shadow":
+        this.plane.setShadow(
+          m.routes.flatMap((id) => rt.table.routes[id] ?? []),
+          m.on,
+        );
+        break;
+      case "close_ws":
+        this.plane.closeCandidate(new Set(m.routes));
+        break;
+      case "metrics":
+        void rt.metrics.registry.getMetricsAsJSON().then((metrics) => this.send({ t: "metrics", id: m.id, metrics }));
+        break;
+      case "drain":
+        void this.drain();
+        break;
+      case "init":
+        break;
+    }
+  }
+
+  /** A finished mirrored exchange: queued for the next report, or skipped when the channel is backed up. */
+  private pair(req: MirroredRequest, l: CapturedResponse, c: CapturedResponse, s: CapturedResponse | undefined): void {
+    if (this.unsent >= MAX_UNSENT) {
+      this.rt.metrics.mirrorSkipped.labels(req.route.name, "busy").inc();
+      return;
+    }
+    this.pairs.push({
+      req: { ...req, route: req.route.id },
+      legacy: wireResponse(l),
+      candidate: wireResponse(c),
+      secondary: s ? wireResponse(s) : undefined,
+    });
+    if (this.pairs.length >= FLUSH_PAIRS) this.report();
+  }
+
+  private report(): void {
+    // Idle, a report still goes every second: the primary shows its stats and that it is alive.
+    const now = Date.now();
+    if (this.served.n === 0 && this.pairs.length === 0 && now - this.lastReport < 1000) return;
+    this.lastReport = now;
+    const p = this.plane;
+    const pools = Object.fromEntries(this.rt.allUpstreams().map((u) => [u.name, p.connections(u.name)]));
+    const pairs = this.pairs;
+    this.pairs = [];
+    this.unsent++;
+    this.send(
+      {
+        t: "report",
+        served: this.served.take(),
+        pairs,
+        stats: { upgrades: p.openUpgrades(), mirrorsPending: p.mirrorsPending(), pools },
+      },
+      () => this.unsent--,
+    );
+  }
+
+  /** drain finishes in-flight requests and mirrored exchanges, sends the last report, closes the pools. */
+  drain(): Promise<void> {
+    this.draining ??= (async () => {
+      await this.plane.drain();
+      for (let i = 0; i < 100 && this.plane.mirror.inflight > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      clearInterval(this.timer);
+      this.report();
+      await Promise.all(this.rt.allUpstreams().map((u) => u.close()));
+    })();
+    return this.draining;
+  }
+}
