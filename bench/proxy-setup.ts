@@ -69,14 +69,19 @@ export async function startBare(js: string, backends: string[], cpu: string | un
   return { name: "bare", origin: `http://127.0.0.1:${m[1]}`, child };
 }
 
-/** nginx: one worker, upstream keep-alive 64 to both backends (round-robin), everything in `dir`. */
-export async function startNginx(dir: string, backends: string[], cpu: string | undefined): Promise<Target> {
+/** nginx: `workers` worker processes (1), upstream keep-alive 64 to both backends (round-robin), everything in `dir`. */
+export async function startNginx(
+  dir: string,
+  backends: string[],
+  cpu: string | undefined,
+  workers = 1,
+): Promise<Target> {
   const port = await freePort();
   const servers = backends.map((o) => `    server ${o.replace("http://", "")};`).join("\n");
   const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
     .map((t) => `  ${t}_temp_path ${join(dir, `nginx-${t}`)};`)
     .join("\n");
-  const conf = `worker_processes 1;
+  const conf = `worker_processes ${workers};
 daemon off;
 pid ${join(dir, "nginx.pid")};
 error_log ${join(dir, "nginx-error.log")} warn;
@@ -128,10 +133,12 @@ export async function startCutover(o: {
   candidate: string;
   cpu: string | undefined;
   nodeFlags?: string[];
+  workers?: number;
 }): Promise<Target> {
   const file = join(o.dir, "cutover.yaml");
   writeFileSync(file, cutoverYaml(o.dir, o.legacy, o.candidate));
   const args = [...(o.nodeFlags ?? []), join(o.repo, "bin/cutover.js"), "run", "-c", file, "--json"];
+  if (o.workers !== undefined && o.workers > 1) args.push("--workers", String(o.workers));
   const child = spawnTracked(process.execPath, args, { cpu: o.cpu, cwd: o.dir });
   const m = await firstMatch(child, /"listening":\s*"([^"]+)",\s*"admin":\s*"([^"]+)"/, 15_000, "cutover");
   return { name: "cutover", origin: m[1]!, admin: m[2]!, child };

@@ -80,12 +80,16 @@ const warmup = num(opt.warmup, 3);
 const pauseMs = num(opt.pause, 1) * 1000;
 const conns = num(opt.conns, 50);
 const idleConns = num(opt["idle-conns"], 1000);
-const pin = !opt["no-pin"] && cpus().length >= 2;
+const workers = num(opt.workers, 1);
+// N processes need N cores: with workers the proxies run unpinned (so does the load generator).
+const pin = !opt["no-pin"] && workers === 1 && cpus().length >= 2;
 const PROXY_CPU = pin ? "0" : undefined;
 const CLIENT_CPU = pin ? "1" : undefined;
 const cases = opt.cases.split(",").filter((c): c is CaseName => (CASES as readonly string[]).includes(c));
 const WORKERS_NOTE =
-  "not measured: cutover has no --workers / cluster mode yet (src/cli/commands/run.ts starts one process).";
+  workers > 1
+    ? `${workers}: cutover with --workers ${workers}, nginx with worker_processes ${workers}, bare stays one process; nothing pinned`
+    : "1 (cutover and nginx in one process each)";
 
 const USAGE = `usage: node dist/bench/proxy.js [--rounds 3] [--duration 10] [--large-rounds N] [--large-duration S]
     [--lat-duration 5] [--warmup 3] [--pause 1] [--conns 50] [--cases small,large,post] [--idle-conns 1000]
@@ -136,13 +140,14 @@ async function startAll(): Promise<Sut> {
   const backendJs = join(HERE, "proxy-backend.js");
   const legacy = await startBackend(backendJs, "legacy", PROXY_CPU);
   const candidate = await startBackend(backendJs, "candidate", PROXY_CPU);
-  const nginx = await startNginx(dir, [legacy.origin, candidate.origin], PROXY_CPU);
+  const nginx = await startNginx(dir, [legacy.origin, candidate.origin], PROXY_CPU, workers);
   const cutover = await startCutover({
     repo: REPO,
     dir,
     legacy: legacy.origin,
     candidate: candidate.origin,
     cpu: PROXY_CPU,
+    workers,
   });
   const bare = await startBare(join(HERE, "proxy-bare.js"), [legacy.origin, candidate.origin], PROXY_CPU);
   return { backends: [legacy, candidate], targets: { direct: legacy, nginx, bare, cutover } };
@@ -331,6 +336,7 @@ async function benchmark(): Promise<void> {
       legacy: sut.backends[0]!.origin,
       candidate: sut.backends[1]!.origin,
       cpu: PROXY_CPU,
+      workers,
     });
     await verify([fresh], 4);
     r.conns["cutover (fresh process)"] = await idleConnections(fresh, idleConns);
@@ -351,7 +357,8 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  if (opt.workers !== undefined) log(`--workers: ${WORKERS_NOTE}`);
+  if (!(Number.isInteger(workers) && workers >= 1)) throw new Error("--workers takes a whole number ≥ 1");
+  log(`workers: ${WORKERS_NOTE}`);
   preflight();
   if (opt.profile !== undefined) {
     if (!(CASES as readonly string[]).includes(opt.profile))
