@@ -47,6 +47,7 @@ interface RouteJson {
 interface StatusJson {
   routes: RouteJson[];
   upstreams: { name: string; url: string; state: string }[];
+  workers: { slot: number; pid: number; state: string; served: number }[];
 }
 interface RolloutJson {
   status: string;
@@ -112,7 +113,8 @@ describe("dashboard in headless Chromium", { timeout: 60_000 }, () => {
     assert.ok(existsSync(DIST), `${DIST} is missing: build the dashboard first (npm run build)`);
     mkdirSync(SHOTS, { recursive: true });
     [flask, fastapi] = await Promise.all([startFlask({ workerClass: "gthread", threads: 8 }), startFastAPI()]);
-    g = await startGateway({ legacy: flask.url, candidate: fastapi.url, body: CONFIG });
+    // Two cluster workers: everything the page shows comes from the primary's control plane.
+    g = await startGateway({ legacy: flask.url, candidate: fastapi.url, body: CONFIG }, { workers: 2 });
     load = traffic(g.url, () => paused);
     browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
@@ -296,6 +298,12 @@ describe("dashboard in headless Chromium", { timeout: 60_000 }, () => {
       const text = await row.innerText();
       assert.ok(text.includes(u.url), `${u.name} URL`);
       assert.ok(text.includes(u.state), `${u.name} state`);
+    }
+    assert.equal(status.workers.length, 2);
+    for (const w of status.workers) {
+      const text = await page.locator(`tr[data-worker="${w.slot}"]`).innerText();
+      assert.ok(text.includes(String(w.pid)) && text.includes("serving"), text);
+      assert.ok(int(await page.locator(`tr[data-worker="${w.slot}"] [data-field=served]`).innerText()) > 0);
     }
     await page.screenshot({ path: join(SHOTS, "upstreams.png") });
   });

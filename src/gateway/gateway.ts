@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import type { Logger } from "pino";
 import { AdminServer } from "../admin/server.js";
 import type { Config } from "../config/schema.js";
+import { CutoverError } from "../errors/index.js";
 import { HealthChecker } from "../health/checker.js";
 import { createLogger } from "../log.js";
 import type { Store } from "../store/store.js";
@@ -61,6 +62,8 @@ export class Gateway {
     const log = opts.log ?? createLogger(config.log.level);
     const store = opts.store ?? new SqliteStore(config.store.path);
     const workers = opts.workers ?? workerCount(config.workers);
+    if (workers > 1 && opts.hooks)
+      throw new CutoverError("CUTOVER_ERR_INTERNAL", "request hooks run in this process: they need workers: 1");
     this.runtime = new Runtime(config, store, log, workers > 1 ? "primary" : "single");
     this.health = new HealthChecker(this.runtime.allUpstreams());
     this.parity = new Parity(config, store, this.runtime.metrics, log);

@@ -91,6 +91,54 @@ export function Upstreams() {
           </p>
         </section>
       )}
+      {status && status.workers.length > 0 ? (
+        <section class="card">
+          <div class="table-wrap">
+            <table class="table table-workers">
+              <thead>
+                <tr>
+                  <th scope="col">worker</th>
+                  <th scope="col" class="r">
+                    pid
+                  </th>
+                  <th scope="col">state</th>
+                  <th scope="col" class="r">
+                    requests served
+                  </th>
+                  <th scope="col" class="r">
+                    restarts
+                  </th>
+                  <th scope="col" class="r">
+                    last report
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {status.workers.map((w) => (
+                  <tr key={w.slot} data-worker={w.slot}>
+                    <th scope="row">#{w.slot}</th>
+                    <td class="r num">{w.pid || "–"}</td>
+                    <td>
+                      <Badge tone={w.state === "serving" ? "ok" : w.state === "exited" ? "bad" : "warn"}>
+                        {w.state}
+                      </Badge>
+                    </td>
+                    <td class="r num" data-field="served">
+                      {fmtInt(w.served)}
+                    </td>
+                    <td class="r num">{fmtInt(w.restarts)}</td>
+                    <td class="r num">{w.last_report_ms === null ? "–" : `${fmtInt(w.last_report_ms)} ms ago`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <p class="hint card-foot">
+            Cluster workers serve the data plane and report to this process every 50 ms; it keeps the weights, health,
+            judge and findings, and restarts a worker that dies.
+          </p>
+        </section>
+      ) : null}
     </div>
   );
 }
