@@ -29,6 +29,7 @@ routes:
   - match: { path: /x }
     candidate_weight: -1
     rewrite: { candidate: /y/:id }
+workers: 0
 `;
   const r = parseConfig(text, env);
   assert.equal(r.config, undefined);
@@ -43,7 +44,8 @@ routes:
   );
   assert.equal(byPath.get("routes[1].candidate_weight")?.line, 10);
   assert.ok(byPath.has("routes[2].candidate_weight"));
-  assert.ok(r.problems.length >= 5);
+  assert.equal(byPath.get("workers")?.line, 14);
+  assert.ok(r.problems.length >= 6);
 });
 
 test("semantic problems: unreachable and duplicate routes, bad rewrites, mirrored writes", () => {

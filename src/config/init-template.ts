@@ -4,6 +4,9 @@ export const INIT_TEMPLATE = `# cutover.yaml — see docs/config.md for every fi
 
 # Where clients connect (put cutover where the old backend's address was).
 listen: 0.0.0.0:8080
+# Processes serving clients: 1, N, or auto (one per core). With more than one, this process keeps
+# the state and the judge while cluster workers serve (docs/lifecycle.md#processes).
+workers: 1
 
 # The control plane: loopback only, every request needs "Authorization: Bearer <token>".
 admin:
