@@ -1,10 +1,10 @@
 // Wire shapes of the admin API as the dashboard reads them (JSON, so numbers and strings only).
-// Status and live series (src/admin/wire.ts) and findings (src/findings/wire.ts, with
-// src/diff/difference.ts and src/noise/class.ts) are the server's own types, free of Node types.
-// The rollout shapes below mirror src/admin/rollout.ts, src/rollout/transition.ts and
-// src/rollout/judge.ts, which are not yet split that way.
+// Status and live series (src/admin/wire.ts), findings (src/findings/wire.ts, with
+// src/diff/difference.ts and src/noise/class.ts) and the rollout (src/rollout/wire.ts) are the
+// server's own types, free of Node types.
 import type { LivePoint, Status as WireStatus } from "../../src/admin/wire.js";
 import type { FindingView, RouteSummary } from "../../src/findings/wire.js";
+import type { DecisionRecord, RolloutView } from "../../src/rollout/wire.js";
 
 export type TargetName = "legacy" | "candidate";
 
@@ -40,74 +40,17 @@ export interface FindingsResponse {
 
 // --- rollout ----------------------------------------------------------------------------------
 
-export type Stage = "shadow" | number;
-export type RolloutStatus = "running" | "paused" | "rolled_back" | "completed";
-export type Outcome = "promote" | "hold" | "rollback";
-
-export interface Check {
-  name: string;
-  route: string | null;
-  kind: "guardrail" | "gate" | "info";
-  status: "pass" | "fail" | "inconclusive";
-  gating: boolean;
-  summary: string;
-  numbers: Record<string, number>;
-  examples?: string[];
-}
-
-export interface Verdict {
-  outcome: Outcome;
-  stage: { index: number; value: Stage };
-  at: number;
-  reasons: string[];
-  checks: Check[];
-  minRequests: number;
-  candidateRequests: number;
-  elapsedMs: number;
-  timedOut: boolean;
-  eta?: { ms: number; at: number; requestsRemaining: number; ratePerMin: number };
-  examples: string[];
-}
-
-export interface StageRef {
-  index: number;
-  stage: Stage;
-  weight: number;
-}
-
-export interface DecisionRecord {
-  rollout: string;
-  at: number;
-  action: string;
-  actor: string;
-  from: StageRef;
-  to: StageRef;
-  status: RolloutStatus;
-  reason: string;
-  reasons: string[];
-  numbers: Record<string, number>;
-  examples: string[];
-}
-
-export interface RolloutOn {
-  configured: true;
-  id: string;
-  status: RolloutStatus;
-  stage: { index: number; value: Stage | null; count: number };
-  stages: Stage[];
-  weight: number;
-  mirroring: boolean;
-  routes: string[];
-  started_at: number;
-  stage_started_at: number;
-  warmup_until: number;
-  awaiting_promotion: boolean;
-  promote: "auto" | "manual";
-  verdict: Verdict | null;
-  history: DecisionRecord[];
-}
-
-export type RolloutView = RolloutOn | { configured: false };
+export type {
+  Check,
+  DecisionRecord,
+  Outcome,
+  RolloutOn,
+  RolloutStatus,
+  RolloutView,
+  Stage,
+  StageRef,
+  Verdict,
+} from "../../src/rollout/wire.js";
 
 /**
  * One row of the audit log: GET /api/rollout/history (`detail` is the DecisionRecord) or

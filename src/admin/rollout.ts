@@ -1,10 +1,11 @@
 import type { Gateway } from "../gateway/gateway.js";
 import { requireRollout } from "../rollout/controller.js";
 import type { ManualEvent } from "../rollout/transition.js";
+import type { RolloutView } from "../rollout/wire.js";
 import type { AdminRequest, AdminServer } from "./server.js";
 
 /** The rollout as the CLI and dashboard see it: state, the latest full verdict, recent decisions. */
-export function rolloutView(gw: Gateway): unknown {
+export function rolloutView(gw: Gateway): RolloutView {
   const c = gw.rollout;
   if (!c) return { configured: false };
   const s = c.state;
@@ -23,7 +24,6 @@ export function rolloutView(gw: Gateway): unknown {
     awaiting_promotion: s.awaitingPromotion,
     promote: s.plan.promote,
     verdict: c.lastVerdict,
-    /** Requests per route since the rollout began, by side: what route coverage is judged on. */
     coverage: Object.fromEntries(c.window.coverage()),
     history: s.history,
   };

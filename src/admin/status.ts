@@ -1,5 +1,6 @@
 import type { Gateway } from "../gateway/gateway.js";
 import { rolloutView } from "./rollout.js";
+import type { RolloutView } from "../rollout/wire.js";
 import type { Status } from "./wire.js";
 
 export type { RouteStatus, Status, UpstreamStatus } from "./wire.js";
@@ -7,7 +8,7 @@ export type { RouteStatus, Status, UpstreamStatus } from "./wire.js";
 export const VERSION = "0.1.0";
 
 /** buildStatus is what `cutover status` and GET /api/status show. */
-export function buildStatus(gw: Gateway): Status {
+export function buildStatus(gw: Gateway): Status<RolloutView> {
   const rt = gw.runtime;
   return {
     version: VERSION,

@@ -4,6 +4,7 @@ import { fmtMs, fmtN, sum } from "../stats/format.js";
 import { holm, normalQuantile, planCandidateRequests, type ErrorEvidence } from "../stats/index.js";
 import { DEFAULT_POLICY, stageAlpha, type JudgePolicy, type Margins } from "../stats/policy.js";
 import { Window, type Channel, type WindowSnapshot } from "./window.js";
+import type { Outcome, Verdict } from "./wire.js";
 
 export type { Check, CheckName, CheckStatus } from "../stats/checks.js";
 export { DEFAULT_POLICY, stageAlpha, type JudgePolicy, type Margins } from "../stats/policy.js";
@@ -25,27 +26,7 @@ export { DEFAULT_POLICY, stageAlpha, type JudgePolicy, type Margins } from "../s
  * judges parity. Metric evidence and sentences live in stats/metrics.ts and stats/checks.ts.
  */
 
-export type Outcome = "promote" | "hold" | "rollback";
-
-export interface Verdict {
-  outcome: Outcome;
-  stage: { index: number; value: "shadow" | number };
-  at: number;
-  reasons: string[];
-  checks: Check[];
-  /** Candidate requests (mirrored ones in shadow) the stage needs, from the margins. */
-  minRequests: number;
-  /** Candidate requests (mirrored ones in shadow) in the window. */
-  candidateRequests: number;
-  /** Time judged: since warm-up ended, minus pauses. */
-  elapsedMs: number;
-  /** max_duration has passed without a promote verdict. */
-  timedOut: boolean;
-  /** When the gate could first pass at the current candidate request rate. */
-  eta?: { ms: number; at: number; requestsRemaining: number; ratePerMin: number };
-  /** Request ids behind the outcome (rollback evidence first). */
-  examples: string[];
-}
+export type { Outcome, Verdict } from "./wire.js";
 
 export interface JudgeStage {
   index: number;

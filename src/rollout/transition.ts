@@ -1,6 +1,7 @@
 import type { RolloutConfig } from "../config/schema.js";
 import { CutoverError } from "../errors/index.js";
 import type { JudgeStage, Verdict } from "./judge.js";
+import type { Action, DecisionRecord, RolloutStatus, Stage, StageRef } from "./wire.js";
 
 /**
  * The rollout state machine: `transition(state, event) → { state, effects }`, pure and
@@ -24,8 +25,7 @@ import type { JudgeStage, Verdict } from "./judge.js";
  *   unchanged state; ticks and timeouts outside `running` are ignored, not errors.
  */
 
-export type Stage = "shadow" | number;
-export type RolloutStatus = "running" | "paused" | "rolled_back" | "completed";
+export type { Action, DecisionRecord, RolloutStatus, Stage, StageRef } from "./wire.js";
 
 export interface RolloutPlan {
   routes: string[];
@@ -46,31 +46,6 @@ export function planFromConfig(cfg: RolloutConfig, routes: readonly string[]): R
     promote: cfg.promote,
     webhook: cfg.webhook !== undefined,
   };
-}
-
-export interface StageRef {
-  index: number;
-  stage: Stage;
-  weight: number;
-}
-
-export type Action =
-  "start" | "promote" | "complete" | "rollback" | "pause" | "resume" | "restart" | "timeout" | "awaiting_promotion";
-
-/** What the audit log and the webhook receive for every decision. */
-export interface DecisionRecord {
-  rollout: string;
-  at: number;
-  action: Action;
-  /** "judge", "timeout", or the operator who acted. */
-  actor: string;
-  from: StageRef;
-  to: StageRef;
-  status: RolloutStatus;
-  reason: string;
-  reasons: string[];
-  numbers: Record<string, number>;
-  examples: string[];
 }
 
 export interface VerdictSummary {

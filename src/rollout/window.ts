@@ -1,6 +1,7 @@
 import type { Target } from "../config/schema.js";
 import { LatencyHistogram, type HistogramSnapshot } from "../stats/histogram.js";
 import { UserSample, hashUser, type UserSampleSnapshot } from "../stats/user-sample.js";
+import type { CoverageCounts } from "./wire.js";
 
 /**
  * The judge's window: what both targets did since the stage began (minus warm-up), kept in
@@ -133,11 +134,7 @@ export interface ParityCounts {
   ids: string[];
 }
 
-export interface CoverageCounts {
-  legacy: number;
-  candidate: number;
-  mirrored: number;
-}
+export type { CoverageCounts } from "./wire.js";
 
 export interface CellSnapshot {
   route: string;

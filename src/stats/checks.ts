@@ -1,3 +1,4 @@
+import type { Check, CheckName } from "../rollout/wire.js";
 import { holm } from "./multiple.js";
 import { gateStatus } from "./noninferiority.js";
 import {
@@ -19,35 +20,7 @@ import { finite, fmtMsShort, fmtN, fmtP, lrText, pct, pt, rate } from "./format.
  * judge's Holm step, and the promotion gates. The judge (src/rollout/judge.ts) decides.
  */
 
-export type CheckStatus = "pass" | "fail" | "inconclusive";
-export type CheckName =
-  | "error_rate"
-  | "status_mix"
-  | "latency_tail"
-  | "parity"
-  | "duration"
-  | "sample_size"
-  | "coverage"
-  | "error_concentration";
-
-/**
- * One metric on one route (route null = all routes). A `guardrail` can roll back (fail =
- * tripped); every `gate` must pass to promote (fail = evidence of being worse than the margin,
- * which holds, never rolls back); `info` only explains.
- */
-export interface Check {
-  name: CheckName;
-  route: string | null;
-  kind: "guardrail" | "gate" | "info";
-  status: CheckStatus;
-  gating: boolean;
-  /** One human sentence with the numbers. */
-  summary: string;
-  /** The numbers behind it (n, rates, bounds, p-values, thresholds); finite values only. */
-  numbers: Record<string, number>;
-  /** Request ids that illustrate the check. */
-  examples?: string[];
-}
+export type { Check, CheckName, CheckStatus } from "../rollout/wire.js";
 
 /** A guardrail check with its anytime-valid p-value, α share and practical significance. */
 export interface Guard {
