@@ -1,12 +1,13 @@
 import type { RouteStatus, Status } from "../../admin/status.js";
 import { CutoverError } from "../../errors/index.js";
+import type { RolloutView } from "../../rollout/wire.js";
 import { call, type AdminTarget } from "../client.js";
 import { table, type CommandResult } from "../output.js";
 import { rolloutText } from "./rollout.js";
 
 /** status shows routes, weights, upstream health and request counts per target. */
 export async function status(admin: AdminTarget): Promise<CommandResult> {
-  const s = await call<Status>(admin, "GET", "/api/status");
+  const s = await call<Status<RolloutView>>(admin, "GET", "/api/status");
   const routes = table(
     ["ROUTE", "WEIGHT", "LEGACY req (5xx)", "CANDIDATE req (5xx)", "MIRROR"],
     s.routes.map((r: RouteStatus) => [
@@ -27,7 +28,7 @@ export async function status(admin: AdminTarget): Promise<CommandResult> {
       u.last_error ? `${u.last_error.code} at ${u.last_error.at}` : "-",
     ]),
   );
-  const ro = rolloutText(s.rollout as Parameters<typeof rolloutText>[0]);
+  const ro = rolloutText(s.rollout);
   const workers = s.workers.length
     ? "\n\n" +
       table(

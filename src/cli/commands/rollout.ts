@@ -1,31 +1,14 @@
+import type { RolloutView } from "../../rollout/wire.js";
 import type { AuditEntry } from "../../store/store.js";
 import { call, type AdminTarget } from "../client.js";
 import { table, type CommandResult } from "../output.js";
 
-interface RolloutJson {
-  configured: boolean;
-  id?: string;
-  status?: string;
-  stage?: { index: number; value: string | number | null; count: number };
-  stages?: (string | number)[];
-  weight?: number;
-  awaiting_promotion?: boolean;
-  verdict?: {
-    outcome: string;
-    reasons: string[];
-    minRequests: number;
-    candidateRequests: number;
-    eta?: { ms: number; ratePerMin: number; requestsRemaining: number };
-    checks: { name: string; route?: string; status: string; summary?: string }[];
-  } | null;
-}
-
 /** rolloutText renders the rollout block of `cutover status`. */
-export function rolloutText(r: RolloutJson): string {
+export function rolloutText(r: RolloutView): string {
   if (!r.configured) return "rollout: none configured";
-  const stages = (r.stages ?? []).map((s, i) => (i === r.stage?.index ? `[${String(s)}]` : String(s))).join(" → ");
+  const stages = r.stages.map((s, i) => (i === r.stage.index ? `[${String(s)}]` : String(s))).join(" → ");
   const v = r.verdict;
-  const lines = [`rollout ${r.id ?? ""}: ${r.status ?? "?"}, stage ${stages}, candidate weight ${r.weight ?? 0}%`];
+  const lines = [`rollout ${r.id}: ${r.status}, stage ${stages}, candidate weight ${r.weight}%`];
   if (r.awaiting_promotion) lines.push("  the judge would promote: run `cutover promote` to continue");
   if (v) {
     lines.push(`  verdict: ${v.outcome} — ${v.reasons[0] ?? ""}`);
@@ -44,7 +27,7 @@ export async function rolloutAction(
   action: "promote" | "pause" | "resume",
   reason?: string,
 ): Promise<CommandResult> {
-  const r = await call<RolloutJson>(admin, "POST", `/api/rollout/${action}`, {
+  const r = await call<RolloutView>(admin, "POST", `/api/rollout/${action}`, {
     reason: reason ?? `manual ${action} from CLI`,
   });
   return { data: r, text: rolloutText(r) };
