@@ -16,12 +16,18 @@
  * Building the body costs a few µs (the static part is prebuilt per order, the volatile head is
  * concatenated per request). `delayMs` 0 answers immediately.
  *
- * usage: node dist/bench/mirror-backend.js <legacy|candidate> <delayMs>
+ * With `raw` as third argument the same answers come from a bare `node:net` server that reads
+ * request heads itself (GET, no bodies, keep-alive): ~5× less CPU per request than `node:http`,
+ * so that the candidate's own CPU for mirrored requests disturbs the host as little as a candidate
+ * on another machine would (bench/mirror.ts `--candidate-server raw`).
+ *
+ * usage: node dist/bench/mirror-backend.js <legacy|candidate> <delayMs> [http|raw]
  * Prints {"port": N} on stdout when listening; `GET /__stats` returns what it served
  * ({"served", "mirrored"}: requests carrying `x-cutover-mirror`); exits when stdin closes.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type ServerResponse } from "node:http";
+import { createServer as createNetServer, type Socket } from "node:net";
 import { serveAsChild } from "./child.js";
 
 export const ORDERS = 256;
@@ -60,9 +66,46 @@ export function orderBody(tail: string): string {
   return `{"request_id":"${randomUUID()}","generated_at":"${new Date(now).toISOString()}","server_time_ms":${now},${tail}`;
 }
 
+/**
+ * rawServer answers GET heads on a keep-alive socket with `answer(path, mirrored)`, `delayMs`
+ * later; no request bodies. Answers keep their order: undici sends one request at a time per
+ * connection (no pipelining).
+ */
+function rawServer(delayMs: number, answer: (path: string, mirrored: boolean) => { status: number; body: string }) {
+  return createNetServer({ noDelay: true }, (socket: Socket) => {
+    let buf = "";
+    socket.setEncoding("latin1");
+    socket.on("error", () => socket.destroy());
+    socket.on("data", (chunk: string) => {
+      buf += chunk;
+      if (buf.length > 64 * 1024) return socket.destroy();
+      for (let end = buf.indexOf("\r\n\r\n"); end !== -1; end = buf.indexOf("\r\n\r\n")) {
+        const head = buf.slice(0, end);
+        buf = buf.slice(end + 4);
+        const path = head.slice(head.indexOf(" ") + 1, head.indexOf(" ", head.indexOf(" ") + 1));
+        const isMirror = /\r\nx-cutover-mirror:/i.test(head);
+        const reply = (): void => {
+          const r = answer(path, isMirror);
+          if (!socket.destroyed) socket.write(rawResponse(r.status, r.body));
+        };
+        if (delayMs > 0 && path !== "/__stats") setTimeout(reply, delayMs);
+        else reply();
+      }
+    });
+  });
+}
+
+function rawResponse(status: number, body: string): string {
+  return (
+    `HTTP/1.1 ${status} ${status === 200 ? "OK" : "Not Found"}\r\ncontent-type: application/json\r\n` +
+    `content-length: ${Buffer.byteLength(body)}\r\nkeep-alive: timeout=120\r\n\r\n${body}`
+  );
+}
+
 function main(): void {
   const name = process.argv[2] ?? "legacy";
   const delayMs = Number(process.argv[3] ?? "0");
+  const raw = process.argv[4] === "raw";
   const candidate = name === "candidate";
   const tails = Array.from({ length: ORDERS + 1 }, (_, i) => orderTail(i, candidate));
   let served = 0;
@@ -73,6 +116,23 @@ function main(): void {
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
     res.end(body);
   };
+
+  if (raw) {
+    const server = rawServer(delayMs, (path, isMirror) => {
+      if (path.startsWith("/api/orders/")) {
+        const id = Number(path.slice(12));
+        if (Number.isInteger(id) && id >= 1 && id <= ORDERS) {
+          served++;
+          if (isMirror) mirrored++;
+          return { status: 200, body: orderBody(tails[id] ?? "") };
+        }
+      }
+      if (path === "/__stats") return { status: 200, body: JSON.stringify({ name, delayMs, served, mirrored }) };
+      return { status: 404, body: "{}" };
+    });
+    serveAsChild(server);
+    return;
+  }
 
   const server = createServer({ keepAliveTimeout: 120_000, requestTimeout: 0, noDelay: true }, (req, res) => {
     const url = req.url ?? "";

@@ -63,6 +63,7 @@ const { values: opt } = parseArgs({
     conns: { type: "string", default: "64" },
     "legacy-ms": { type: "string", default: "1" },
     "candidate-ms": { type: "string", default: "10" },
+    "candidate-server": { type: "string", default: "http" },
     pause: { type: "string", default: "1" },
     "no-pin": { type: "boolean", default: false },
     layout: { type: "string", default: "spare" },
@@ -73,7 +74,7 @@ const { values: opt } = parseArgs({
 });
 
 const USAGE = `usage: node dist/bench/mirror.js [--rounds 5] [--duration 20] [--warmup 5] [--load 0.6 | --rate N]
-    [--calib 5] [--conns 64] [--legacy-ms 1] [--candidate-ms 10] [--pause 1] [--soak 60] [--no-pin]
+    [--calib 5] [--conns 64] [--legacy-ms 1] [--candidate-ms 10] [--candidate-server http|raw] [--pause 1] [--soak 60] [--no-pin]
     [--layout spare|core]
   node dist/bench/mirror.js --profile [--rate N] [--duration 20] [--warmup 5]
 `;
@@ -88,6 +89,8 @@ const calibSeconds = Number(opt.calib);
 const conns = Number(opt.conns);
 const legacyMs = Number(opt["legacy-ms"]);
 const candidateMs = Number(opt["candidate-ms"]);
+const candidateServer = opt["candidate-server"];
+if (candidateServer !== "http" && candidateServer !== "raw") throw new Error("--candidate-server takes http or raw");
 const pauseMs = Number(opt.pause) * 1000;
 const soakSeconds = Number(opt.soak);
 const pin = !opt["no-pin"] && cpus().length >= 2;
@@ -142,7 +145,8 @@ interface Backend {
 }
 
 async function startBackend(name: "legacy" | "candidate", delayMs: number): Promise<Backend> {
-  const child = spawnTracked(process.execPath, [join(HERE, "mirror-backend.js"), name, String(delayMs)], {
+  const server = name === "candidate" ? candidateServer : "http";
+  const child = spawnTracked(process.execPath, [join(HERE, "mirror-backend.js"), name, String(delayMs), server], {
     cpu: name === "legacy" ? LEGACY_CPU : CANDIDATE_CPU,
     stdin: "pipe",
   });
