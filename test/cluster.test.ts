@@ -11,6 +11,7 @@ import type { Finding } from "../src/findings/wire.js";
 import { knob } from "./helpers/backends.js";
 import { deadPort } from "./helpers/net.js";
 import { ROLLOUT, traffic } from "./helpers/rollout.js";
+import { closed, nextMessage, wsOpen } from "./helpers/ws.js";
 import { get, pool, spawnGateway, startGateway, TOKEN, useBackends, waitUntil } from "./helpers/gateway.js";
 
 const WORKERS = { workers: 2 };
@@ -199,6 +200,33 @@ routes:
         audit.body.some((e) => e.action === "upstream_unhealthy" && /^worker \d: /.test(e.reason)),
         JSON.stringify(audit.body),
       );
+    } finally {
+      await g.stop();
+    }
+  });
+
+  test("WebSockets through the workers: echoed, counted in status, closed with 1001 by a rollback", async () => {
+    const g = await startGateway(
+      {
+        legacy: b.flask.url,
+        candidate: b.fastapi.url,
+        body: "bucketing: { keys: [header:x-user-id] }\nroutes:\n  - name: ws\n    match: { path: /ws/* }\n    candidate_weight: 100\n  - match: { path: /* }\n",
+      },
+      WORKERS,
+    );
+    try {
+      const sockets = await Promise.all(
+        [1, 2, 3, 4].map((i) => wsOpen(`${g.url.replace("http", "ws")}/ws/echo`, { "x-user-id": `ws${i}` })),
+      );
+      for (const [i, ws] of sockets.entries()) {
+        ws.send(`hello ${i}`);
+        assert.equal((await nextMessage(ws)).data.toString(), `hello ${i}`);
+      }
+      assert.ok(await waitUntil(async () => (await g.admin<Status>("GET", "/api/status")).body.open_upgrades === 4));
+      const codes = sockets.map(closed);
+      assert.equal((await g.admin("POST", "/api/rollback", { reason: "test" })).status, 200);
+      assert.deepEqual(await Promise.all(codes), [1001, 1001, 1001, 1001]);
+      assert.ok(await waitUntil(async () => (await g.admin<Status>("GET", "/api/status")).body.open_upgrades === 0));
     } finally {
       await g.stop();
     }

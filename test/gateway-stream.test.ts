@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { request } from "undici";
-import WebSocket from "ws";
 import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
 import { spawnGateway, startGateway, TOKEN, type TestGateway } from "./helpers/gateway.js";
+import { closed, nextMessage, wsOpen } from "./helpers/ws.js";
 
 /** sseTimeline reads an SSE response and returns each event with its arrival time (ms from request). */
 async function sseTimeline(
@@ -32,23 +32,6 @@ async function sseTimeline(
     }
   }
   return out;
-}
-
-function wsOpen(url: string, headers: Record<string, string>): Promise<WebSocket> {
-  const ws = new WebSocket(url, { headers });
-  return new Promise((resolve, reject) => {
-    ws.once("open", () => resolve(ws));
-    ws.once("error", reject);
-    ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-  });
-}
-
-function nextMessage(ws: WebSocket): Promise<{ data: Buffer; binary: boolean }> {
-  return new Promise((resolve) => ws.once("message", (data: Buffer, binary: boolean) => resolve({ data, binary })));
-}
-
-function closed(ws: WebSocket): Promise<number> {
-  return new Promise((resolve) => ws.once("close", (code: number) => resolve(code)));
 }
 
 describe("streaming and upgrades", () => {

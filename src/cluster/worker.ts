@@ -34,6 +34,7 @@ export class ClusterWorker {
   private pairs: WirePair[] = [];
   private unsent = 0;
   private lastReport = 0;
+  private lastUpgrades = 0;
   private readonly timer: NodeJS.Timeout;
   private draining: Promise<void> | undefined;
 
@@ -127,11 +128,15 @@ export class ClusterWorker {
   }
 
   private report(): void {
-    // Idle, a report still goes every second: the primary shows its stats and that it is alive.
+    // Idle, a report still goes when the tunnel count changed, and every second anyway: the
+    // primary shows its stats and that it is alive.
     const now = Date.now();
-    if (this.served.n === 0 && this.pairs.length === 0 && now - this.lastReport < 1000) return;
-    this.lastReport = now;
     const p = this.plane;
+    const upgrades = p.openUpgrades();
+    const quiet = this.served.n === 0 && this.pairs.length === 0 && upgrades === this.lastUpgrades;
+    if (quiet && now - this.lastReport < 1000) return;
+    this.lastReport = now;
+    this.lastUpgrades = upgrades;
     const pools = Object.fromEntries(this.rt.allUpstreams().map((u) => [u.name, p.connections(u.name)]));
     const pairs = this.pairs;
     this.pairs = [];
@@ -141,7 +146,7 @@ export class ClusterWorker {
         t: "report",
         served: this.served.take(),
         pairs,
-        stats: { upgrades: p.openUpgrades(), mirrorsPending: p.mirrorsPending(), pools },
+        stats: { upgrades, mirrorsPending: p.mirrorsPending(), pools },
       },
       () => this.unsent--,
     );
