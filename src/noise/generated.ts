@@ -64,26 +64,64 @@ function hash(s: string): number {
 
 export type Leaf = string | number | boolean | null | ExactNumber;
 
+/**
+ * Group paths seen in bodies, as a trie of segments. The same paths come back in every answer of
+ * a route, so each path string is built once and then reused: the same string object every time,
+ * whose hash the leaf map has already computed. Bounded: past PATH_NODES_MAX nodes it starts over.
+ */
+interface PathNode {
+  path: string;
+  keys: Map<string, PathNode> | undefined;
+  item: PathNode | undefined;
+}
+const PATH_NODES_MAX = 50_000;
+let pathRoot: PathNode = { path: "$", keys: undefined, item: undefined };
+let pathNodes = 1;
+
+function keyChild(n: PathNode, k: string): PathNode {
+  n.keys ??= new Map();
+  let c = n.keys.get(k);
+  if (c === undefined) {
+    c = { path: appendSegment(n.path, k, false), keys: undefined, item: undefined };
+    n.keys.set(k, c);
+    pathNodes++;
+  }
+  return c;
+}
+
+function itemChild(n: PathNode): PathNode {
+  if (n.item === undefined) {
+    n.item = { path: appendSegment(n.path, 0, true), keys: undefined, item: undefined };
+    pathNodes++;
+  }
+  return n.item;
+}
+
 /** Leaf values by group path (list indexes folded) in one body, bounded in size and depth. */
 export function collectLeaves(body: unknown, into = new Map<string, Leaf[]>()): Map<string, Leaf[]> {
   let nodes = 0;
-  const walk = (v: unknown, path: string, depth: number): void => {
+  if (pathNodes > PATH_NODES_MAX) {
+    pathRoot = { path: "$", keys: undefined, item: undefined };
+    pathNodes = 1;
+  }
+  const walk = (v: unknown, at: PathNode, depth: number): void => {
     if (++nodes > MAX_NODES || depth > MAX_DEPTH) return;
     if (v === null || typeof v !== "object" || v instanceof ExactNumber) {
-      const list = into.get(path);
-      if (!list) into.set(path, [v as Leaf]);
+      const list = into.get(at.path);
+      if (!list) into.set(at.path, [v as Leaf]);
       else if (list.length < MAX_VALUES_PER_REQUEST) list.push(v as Leaf);
       return;
     }
     if (Array.isArray(v)) {
-      const p = appendSegment(path, 0, true);
-      for (const x of v) walk(x, p, depth + 1);
+      const item = itemChild(at);
+      for (const x of v) walk(x, item, depth + 1);
       return;
     }
-    for (const [k, x] of Object.entries(v as Record<string, unknown>))
-      walk(x, appendSegment(path, k, false), depth + 1);
+    const o = v as Record<string, unknown>;
+    // Parsed JSON objects are plain: own enumerable keys are all there is.
+    for (const k in o) walk(o[k], keyChild(at, k), depth + 1);
   };
-  walk(body, "$", 0);
+  walk(body, pathRoot, 0);
   return into;
 }
 
@@ -100,12 +138,17 @@ function isGeneratedShape(v: Leaf): boolean {
  */
 export type LeafSummary = [path: string, hash: number, generatedShape: 0 | 1, lone: number | null];
 
+function leafText(v: Leaf): string {
+  return v instanceof ExactNumber ? v.text : JSON.stringify(v);
+}
+
 /** summarizeLeaves turns collected leaves into the compact form observeSummaries takes. */
 export function summarizeLeaves(leaves: Map<string, Leaf[]>): LeafSummary[] {
   const out: LeafSummary[] = [];
   for (const [path, values] of leaves) {
     const first = values[0] ?? null;
-    const h = hash(values.map((v) => (v instanceof ExactNumber ? v.text : JSON.stringify(v))).join("\u0001"));
+    // One value (the usual case) hashes its text alone, which is what the join of one would give.
+    const h = hash(values.length === 1 ? leafText(first) : values.map(leafText).join("\u0001"));
     out.push([
       path,
       h,

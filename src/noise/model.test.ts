@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it, test } from "node:test";
 import { diffResponses } from "../diff/engine.js";
 import { captured, fastapiHeaders, fastapiJson, flaskHeaders, flaskJson } from "../diff/testing.js";
 import type { DiffOptions, Difference } from "../diff/types.js";
+import { collectLeaves } from "./generated.js";
 import { NoiseModel, type NoiseSnapshot } from "./model.js";
 
 const T = "/orders/:id";
@@ -201,4 +202,18 @@ describe("NoiseModel persistence", () => {
     assert.deepEqual(copy.toJSON(), m.toJSON());
     assert.throws(() => NoiseModel.fromJSON({ ...m.toJSON(), version: 2 } as unknown as NoiseSnapshot), /version 2/);
   });
+});
+
+test("leaf paths: odd keys quoted, list indexes folded, and the same after the path cache starts over", () => {
+  const body = { "a b": [{ id: 1 }, { id: 2 }], x: { "y.z": null }, "": true };
+  const expected = [
+    ['$["a b"][*].id', [1, 2]],
+    ['$.x["y.z"]', [null]],
+    ['$[""]', [true]],
+  ];
+  assert.deepEqual([...collectLeaves(body)], expected);
+  // Far more distinct keys than the cache holds (50,000 paths): it starts over, paths stay right.
+  for (let i = 0; i < 12; i++)
+    collectLeaves(Object.fromEntries(Array.from({ length: 1900 }, (_, j) => [`k${i}_${j}`, [{ [`v${j}`]: j }]])));
+  assert.deepEqual([...collectLeaves(body)], expected);
 });
