@@ -92,7 +92,7 @@ export class ClusterPlane implements Plane {
 
   private spawn(s: Slot, address: string): Promise<string> {
     const rt = this.rt;
-    const worker = cluster.fork({ CUTOVER_WORKER_SLOT: String(s.slot) });
+    const worker = cluster.fork();
     s.worker = worker;
     s.state = "starting";
     s.stats = undefined;

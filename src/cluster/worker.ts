@@ -1,4 +1,3 @@
-import type { Logger } from "pino";
 import type { CapturedResponse } from "../diff/types.js";
 import { isCutoverError } from "../errors/index.js";
 import { DataPlane } from "../gateway/data-plane.js";
@@ -29,7 +28,6 @@ type Send = (m: FromWorker, done?: (err: Error | null) => void) => boolean;
 export class ClusterWorker {
   readonly rt: Runtime;
   readonly plane: DataPlane;
-  private readonly log: Logger;
   private readonly served: ServedBatcher;
   private pairs: WirePair[] = [];
   private unsent = 0;
@@ -43,8 +41,8 @@ export class ClusterWorker {
     private readonly send: Send,
   ) {
     const config = init.config;
-    this.log = createLogger(config.log.level).child({ worker: init.slot });
-    const rt = (this.rt = new Runtime(config, new DetachedStore(), this.log, "worker"));
+    const log = createLogger(config.log.level).child({ worker: init.slot });
+    const rt = (this.rt = new Runtime(config, new DetachedStore(), log, "worker"));
     rt.adoptWeights(init.weights);
     for (const u of rt.allUpstreams()) {
       const h = init.health[u.name];

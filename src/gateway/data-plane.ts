@@ -10,10 +10,7 @@ import { createHandler, type RequestHooks } from "./handler.js";
 import type { Runtime } from "./runtime.js";
 import { Upgrades } from "./upgrades.js";
 
-/**
- * Plane is what the control plane (admin API, rollout, judge) needs from whatever serves client
- * traffic: one DataPlane in this process, or a fleet of them in cluster workers.
- */
+/** An upstream's connection-pool counts (undici Pool stats). */
 export interface PoolCounts {
   connected: number;
   free: number;
@@ -21,6 +18,10 @@ export interface PoolCounts {
   running: number;
 }
 
+/**
+ * Plane is what the control plane (admin API, rollout, judge) needs from whatever serves client
+ * traffic: one DataPlane in this process, or a fleet of them in cluster workers.
+ */
 export interface Plane {
   listen(address: string): Promise<string>;
   readonly url: string;

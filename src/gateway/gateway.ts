@@ -50,8 +50,6 @@ export class Gateway {
   readonly live: Live;
   /** Whatever serves clients; the control plane talks to it only through this interface. */
   readonly plane: Plane;
-  /** The in-process data plane; undefined when cluster workers serve. */
-  readonly local: DataPlane | undefined;
   private readonly health: HealthChecker;
   private stopping: Promise<void> | undefined;
 
@@ -73,7 +71,6 @@ export class Gateway {
     })));
 
     if (workers > 1) {
-      this.local = undefined;
       this.plane = new ClusterPlane(this.runtime, workers, {
         served: (s) => this.served(s),
         compare: (req, l, c, s) => this.parity.compare(req, l, c, s),
@@ -88,8 +85,7 @@ export class Gateway {
           outer?.afterResponse?.(facts, r, target, ms);
         },
       };
-      this.local = new DataPlane(this.runtime, this.parity, hooks);
-      this.plane = this.local;
+      this.plane = new DataPlane(this.runtime, this.parity, hooks);
     }
 
     this.admin = new AdminServer(this);

@@ -15,6 +15,7 @@ import { RouteTable, type RouteMatch } from "../route/table.js";
 import { decide, type SplitDecision } from "../split/decide.js";
 import { userKey } from "../split/keys.js";
 import type { Runtime } from "./runtime.js";
+import { metricStatus } from "./served.js";
 
 /** Per-request facts the mirror and the recorder need, computed once. */
 export interface RequestFacts {
@@ -214,7 +215,7 @@ class Flight implements ForwardRequest {
         "upstream failed",
       );
     }
-    rt.metrics.record(facts.rm.route.id, target, r.clientClosed && !r.status ? 499 : r.status, ms / 1000);
+    rt.metrics.record(facts.rm.route.id, target, metricStatus(r), ms / 1000);
     this.hooks.afterResponse?.(facts, r, target, ms);
   }
 }

@@ -39,7 +39,7 @@ export class Runtime {
     readonly config: Config,
     readonly store: Store,
     readonly log: Logger,
-    readonly role: Role = "single",
+    role: Role = "single",
   ) {
     this.table = new RouteTable(config.routes);
     this.keys = compileKeys(config.bucketing.keys);

@@ -29,13 +29,18 @@ export function userHash(key: string | undefined, fallback: string): string {
   return murmur3(encoder.encode(key ?? fallback)).toString(36);
 }
 
+/** The status the request metrics count: 499 for a client that left before any answer. */
+export function metricStatus(r: ForwardResult): number {
+  return r.clientClosed && !r.status ? 499 : r.status;
+}
+
 /** servedOf builds the record; `hashUser` false leaves `user` empty (nothing will read it). */
 export function servedOf(facts: RequestFacts, r: ForwardResult, target: Target, ms: number, hashUser = true): Served {
   return {
     route: facts.rm.route.id,
     target,
     status: r.status,
-    metricStatus: r.clientClosed && !r.status ? 499 : r.status,
+    metricStatus: metricStatus(r),
     failed: r.code !== undefined,
     ms,
     user: hashUser ? userHash(facts.key, facts.id) : "",
