@@ -1,11 +1,11 @@
 import { CutoverError } from "../errors/index.js";
 import { buildReport, renderHtmlReport } from "../findings/index.js";
-import type { Gateway } from "../gateway/gateway.js";
+import type { AdminHost } from "./host.js";
 import type { Live } from "./live.js";
 import type { AdminServer } from "./server.js";
 
 /** Findings, acceptance and parity reports on the admin API. */
-export function registerFindingsApi(admin: AdminServer, gw: Gateway): void {
+export function registerFindingsApi(admin: AdminServer, gw: AdminHost): void {
   const parity = gw.parity;
   admin.route("GET", "/api/findings", (r) => {
     const flag = (k: string): boolean => r.query.get(k) === "1" || r.query.get(k) === "true";

@@ -1,33 +1,8 @@
-import type { Gateway } from "../gateway/gateway.js";
+import type { AdminHost } from "./host.js";
 import { requireRollout } from "../rollout/controller.js";
 import type { ManualEvent } from "../rollout/transition.js";
-import type { RolloutView } from "../rollout/wire.js";
+import { rolloutView } from "./rollout-view.js";
 import type { AdminRequest, AdminServer } from "./server.js";
-
-/** The rollout as the CLI and dashboard see it: state, the latest full verdict, recent decisions. */
-export function rolloutView(gw: Gateway): RolloutView {
-  const c = gw.rollout;
-  if (!c) return { configured: false };
-  const s = c.state;
-  return {
-    configured: true,
-    id: s.id,
-    status: s.status,
-    stage: { index: s.stageIndex, value: s.plan.stages[s.stageIndex] ?? null, count: s.plan.stages.length },
-    stages: s.plan.stages,
-    weight: s.weight,
-    mirroring: s.mirroring,
-    routes: s.plan.routes,
-    started_at: s.startedAt,
-    stage_started_at: s.stageStartedAt,
-    warmup_until: s.warmupUntil,
-    awaiting_promotion: s.awaitingPromotion,
-    promote: s.plan.promote,
-    verdict: c.lastVerdict,
-    coverage: Object.fromEntries(c.window.coverage()),
-    history: s.history,
-  };
-}
 
 const reasonOf = (r: AdminRequest, fallback: string): string => {
   const b = r.body as { reason?: unknown } | undefined;
@@ -35,7 +10,7 @@ const reasonOf = (r: AdminRequest, fallback: string): string => {
 };
 
 /** Rollout endpoints: view, manual actions, history (the audit log of decisions). */
-export function registerRolloutApi(admin: AdminServer, gw: Gateway): void {
+export function registerRolloutApi(admin: AdminServer, gw: AdminHost): void {
   admin.route("GET", "/api/rollout", () => rolloutView(gw));
   for (const action of ["promote", "pause", "resume", "rollback"] as const satisfies readonly ManualEvent["type"][]) {
     admin.route("POST", `/api/rollout/${action}`, (r) => {

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { CutoverError, isCutoverError } from "../errors/index.js";
-import type { Gateway } from "../gateway/gateway.js";
-import { listen } from "../gateway/listen.js";
+import type { AdminHost } from "./host.js";
+import { listen } from "../net/listen.js";
 import { tokenMatches } from "./auth.js";
-import { rolloutView } from "./rollout.js";
+import { rolloutView } from "./rollout-view.js";
 import { buildStatus } from "./status.js";
 import { serveStatic } from "./static.js";
 
@@ -29,7 +29,7 @@ export class AdminServer {
   readonly server: Server;
   private readonly routes: { method: string; parts: string[]; handler: Handler }[] = [];
 
-  constructor(private readonly gw: Gateway) {
+  constructor(private readonly gw: AdminHost) {
     this.server = createServer((req, res) => void this.dispatch(req, res));
     const rt = gw.runtime;
     this.route("GET", "/api/status", () => buildStatus(gw));

@@ -1,5 +1,5 @@
-import type { Gateway } from "../gateway/gateway.js";
-import { rolloutView } from "./rollout.js";
+import type { AdminHost } from "./host.js";
+import { rolloutView } from "./rollout-view.js";
 import type { RolloutView } from "../rollout/wire.js";
 import type { Status } from "./wire.js";
 
@@ -8,7 +8,7 @@ export type { RouteStatus, Status, UpstreamStatus } from "./wire.js";
 export const VERSION = "0.1.0";
 
 /** buildStatus is what `cutover status` and GET /api/status show. */
-export function buildStatus(gw: Gateway): Status<RolloutView> {
+export function buildStatus(gw: AdminHost): Status<RolloutView> {
   const rt = gw.runtime;
   return {
     version: VERSION,

@@ -1,7 +1,11 @@
 /**
- * The admin API's JSON shapes for status and live series. No imports, so the dashboard (built
- * apart from src/, without Node types) imports these types too and the two cannot drift.
+ * The admin API's JSON shapes for status and live series. Node-free (its one import has no imports
+ * either), so the dashboard (built apart from src/, without Node types) imports these types too and
+ * the two cannot drift.
  */
+import type { WorkerStatus } from "../state/workers.js";
+
+export type { WorkerStatus } from "../state/workers.js";
 
 export interface Counts {
   total: number;
@@ -25,20 +29,6 @@ export interface UpstreamStatus {
   consecutive_failures: number;
   last_error: { at: string; code: string } | null;
   connections: { connected: number; free: number; pending: number; running: number };
-}
-
-/** One cluster worker process serving the data plane. */
-export interface WorkerStatus {
-  /** Slot number, stable across restarts of the slot's process. */
-  slot: number;
-  pid: number;
-  state: "starting" | "serving" | "draining" | "exited";
-  /** Times this slot's process was restarted after it died. */
-  restarts: number;
-  /** Requests this slot's processes have served. */
-  served: number;
-  /** Milliseconds since its last report (reports come every ~50 ms while it serves). */
-  last_report_ms: number | null;
 }
 
 /** GET /api/status. `R` is the rollout view's type (see src/admin/rollout.ts). */

@@ -1,22 +1,22 @@
 import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import { AggregatorRegistry } from "prom-client";
-import type { WorkerStatus } from "../admin/wire.js";
 import type { UpstreamName } from "../config/schema.js";
 import { CutoverError } from "../errors/index.js";
-import type { Plane, PoolCounts } from "../gateway/data-plane.js";
-import type { Runtime } from "../gateway/runtime.js";
-import type { Served } from "../gateway/served.js";
+import { reviveResponse } from "../compare/compare-wire.js";
 import type { Metrics } from "../metrics/registry.js";
-import { reviveResponse } from "../mirror/compare-wire.js";
 import type { ComparisonSink } from "../mirror/mirror.js";
+import type { Plane, PoolCounts } from "../state/plane.js";
+import type { Runtime } from "../state/runtime.js";
+import type { ServedSink } from "../state/served.js";
+import type { WorkerStatus } from "../state/workers.js";
 import type { Route } from "../route/table.js";
 import { unbatch, type FromWorker, type ToWorker, type WirePair, type WorkerStats } from "./protocol.js";
 
-/** What the primary's control plane does with the workers' reports. */
+/** Where the primary sends the workers' reports: the same sinks an in-process data plane feeds. */
 export interface ClusterHost {
-  served(s: Served): void;
-  compare: ComparisonSink["compare"];
+  served: ServedSink;
+  comparisons: ComparisonSink;
 }
 
 /** A worker that has not said it is listening after this long failed to start. */
@@ -161,7 +161,7 @@ export class ClusterPlane implements Plane {
         s.lastReport = Date.now();
         s.stats = m.stats;
         s.served += m.served.n;
-        unbatch(m.served, (x) => this.host.served(x));
+        unbatch(m.served, this.host.served);
         for (const p of m.pairs) this.pair(p);
         break;
       case "passive": {
@@ -183,7 +183,7 @@ export class ClusterPlane implements Plane {
   private pair(p: WirePair): void {
     const route = this.rt.table.routes[p.req.route];
     if (!route) return;
-    this.host.compare(
+    this.host.comparisons.compare(
       { ...p.req, route },
       reviveResponse(p.legacy),
       reviveResponse(p.candidate),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Served } from "../gateway/served.js";
+import type { Served } from "../state/served.js";
 import { ServedBatcher, unbatch } from "./protocol.js";
 
 const served = (i: number): Served => ({
@@ -17,21 +17,21 @@ const served = (i: number): Served => ({
 test("a served batch round-trips through structured clone, growing past its first size", () => {
   const b = new ServedBatcher(true);
   const sent = Array.from({ length: 1000 }, (_, i) => served(i));
-  for (const s of sent) b.add(s);
+  for (const s of sent) b.served(s);
   const batch = structuredClone(b.take());
   assert.equal(batch.nums.length, 6 * 1000, "sent exactly sized");
   const got: Served[] = [];
-  unbatch(batch, (s) => got.push(s));
+  unbatch(batch, { served: (s) => got.push(s) });
   assert.deepEqual(got, sent);
   assert.equal(b.take().n, 0, "take starts a new batch");
 });
 
 test("without a rollout, users and ids are not sent", () => {
   const b = new ServedBatcher(false);
-  b.add(served(1));
+  b.served(served(1));
   const batch = b.take();
   assert.deepEqual([batch.users, batch.ids], [[], []]);
   const got: Served[] = [];
-  unbatch(batch, (s) => got.push(s));
+  unbatch(batch, { served: (s) => got.push(s) });
   assert.deepEqual(got, [{ ...served(1), user: "", id: "" }]);
 });

@@ -4,9 +4,9 @@
  * arrays and bodies travel without JSON). Pure data, no I/O.
  */
 import type { Config, UpstreamName } from "../config/schema.js";
-import type { PoolCounts } from "../gateway/data-plane.js";
-import type { Served } from "../gateway/served.js";
-import type { WireResponse } from "../mirror/compare-wire.js";
+import type { PoolCounts } from "../state/plane.js";
+import type { Served, ServedSink } from "../state/served.js";
+import type { WireResponse } from "../compare/compare-wire.js";
 import type { HealthState } from "../proxy/upstream.js";
 
 export interface WorkerInit {
@@ -73,7 +73,7 @@ export interface ServedBatch {
 
 const FIELDS = 6;
 
-export class ServedBatcher {
+export class ServedBatcher implements ServedSink {
   private nums = new Float64Array(FIELDS * 256);
   private users: string[] = [];
   private ids: string[] = [];
@@ -81,7 +81,7 @@ export class ServedBatcher {
 
   constructor(private readonly withUsers: boolean) {}
 
-  add(s: Served): void {
+  served(s: Served): void {
     if ((this.n + 1) * FIELDS > this.nums.length) {
       const bigger = new Float64Array(this.nums.length * 2);
       bigger.set(this.nums);
@@ -112,12 +112,12 @@ export class ServedBatcher {
   }
 }
 
-/** unbatch calls `fn` with each record of a batch, in order. */
-export function unbatch(b: ServedBatch, fn: (s: Served) => void): void {
+/** unbatch hands each record of a batch to `sink`, in order. */
+export function unbatch(b: ServedBatch, sink: ServedSink): void {
   const a = b.nums;
   for (let i = 0; i < b.n; i++) {
     const o = i * FIELDS;
-    fn({
+    sink.served({
       route: a[o] ?? 0,
       target: a[o + 1] === 1 ? "candidate" : "legacy",
       status: a[o + 2] ?? 0,

@@ -1,10 +1,9 @@
 import type { CapturedResponse } from "../diff/types.js";
 import { isCutoverError } from "../errors/index.js";
-import { DataPlane } from "../gateway/data-plane.js";
-import { Runtime } from "../gateway/runtime.js";
-import { servedOf } from "../gateway/served.js";
+import { DataPlane } from "../dataplane/plane.js";
+import { Runtime } from "../state/runtime.js";
 import { createLogger } from "../log.js";
-import { wireResponse } from "../mirror/compare-wire.js";
+import { wireResponse } from "../compare/compare-wire.js";
 import type { ComparisonSink, MirroredRequest } from "../mirror/mirror.js";
 import { DetachedStore } from "../store/detached.js";
 import { ServedBatcher, type FromWorker, type ToWorker, type WirePair, type WorkerInit } from "./protocol.js";
@@ -50,12 +49,9 @@ export class ClusterWorker {
       // Passive health seen here (failures of live requests) is the primary's to decide and spread.
       u.onChange((c) => void this.send({ t: "passive", upstream: u.name, to: c.to, reason: c.reason }));
     }
-    const withUsers = config.rollout !== undefined;
-    this.served = new ServedBatcher(withUsers);
+    this.served = new ServedBatcher(config.rollout !== undefined);
     const sink: ComparisonSink = { offThread: true, compare: (req, l, c, s) => this.pair(req, l, c, s) };
-    this.plane = new DataPlane(rt, sink, {
-      afterResponse: (facts, r, target, ms) => this.served.add(servedOf(facts, r, target, ms, withUsers)),
-    });
+    this.plane = new DataPlane(rt, sink, this.served);
     this.plane.setShadow(
       init.shadow.flatMap((id) => rt.table.routes[id] ?? []),
       true,

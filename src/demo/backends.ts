@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { listen } from "../gateway/listen.js";
+import { listen } from "../net/listen.js";
 
 /**
  * Two small example backends for `cutover demo`: a "legacy" app written the way Flask answers

@@ -1,4 +1,4 @@
-import { canonicalDecimal, ExactNumber, isJsonNumber } from "./json-parse.js";
+import { canonicalDecimal, ExactNumber, isJsonNumber } from "../json/parse.js";
 import { canonicalKey, emit, equalAt, push, typeOf, type Ctx } from "./json-ctx.js";
 
 /**

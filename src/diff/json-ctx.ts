@@ -1,5 +1,5 @@
 import { isSensitiveKey, looksLikeSecretValue, REDACTED } from "../redact/keys.js";
-import { canonicalDecimal, containsUnsafeNumber, ExactNumber, isUnsafeNumber } from "./json-parse.js";
+import { canonicalDecimal, containsUnsafeNumber, ExactNumber, isUnsafeNumber } from "../json/parse.js";
 import {
   formatPath,
   MASK_DEPTHS,
@@ -7,7 +7,7 @@ import {
   matchesPathOrAncestor,
   type PathPattern,
   type Segment,
-} from "./json-path.js";
+} from "../json/path.js";
 import { previewJson } from "./json-stringify.js";
 import type { DiffKind, Difference } from "./types.js";
 

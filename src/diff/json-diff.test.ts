@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { diffJson, jsonEqual, MAX_JSON_DIFFERENCES } from "./json-diff.js";
-import { parseJson } from "./json-parse.js";
-import { compilePathPatterns } from "./json-path.js";
+import { parseJson } from "../json/parse.js";
+import { compilePathPatterns } from "../json/path.js";
 import type { Difference } from "./types.js";
 
 function diff(a: unknown, b: unknown, ignore: string[] = []): Difference[] {

@@ -1,7 +1,7 @@
 import { diffArray } from "./json-array.js";
 import { emit, push, typeOf, MAX_JSON_DIFFERENCES, type Ctx } from "./json-ctx.js";
-import { isUnsafeNumber, numbersEqual, type ExactNumber } from "./json-parse.js";
-import { depthMask, matchesAt, type PathPattern } from "./json-path.js";
+import { isUnsafeNumber, numbersEqual, type ExactNumber } from "../json/parse.js";
+import { depthMask, matchesAt, type PathPattern } from "../json/path.js";
 import { formatChange } from "./shape.js";
 import type { Difference } from "./types.js";
 

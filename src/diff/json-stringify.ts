@@ -1,4 +1,4 @@
-import { ExactNumber } from "./json-parse.js";
+import { ExactNumber } from "../json/parse.js";
 
 const MAX_STRINGIFY_DEPTH = 500;
 

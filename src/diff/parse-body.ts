@@ -1,5 +1,5 @@
 import { decodeBody } from "./decode.js";
-import { parseJson } from "./json-parse.js";
+import { parseJson } from "../json/parse.js";
 import { bodyKindOf, decodeText, headerValue, parseContentType } from "./media.js";
 import type { CapturedResponse } from "./types.js";
 

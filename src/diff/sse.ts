@@ -1,7 +1,7 @@
 import { redactText } from "../redact/keys.js";
 import { diffJson, jsonEqual } from "./json-diff.js";
-import { parseJson } from "./json-parse.js";
-import type { PathPattern } from "./json-path.js";
+import { parseJson } from "../json/parse.js";
+import type { PathPattern } from "../json/path.js";
 import { clip } from "./json-stringify.js";
 import type { CapturedResponse, Difference } from "./types.js";
 

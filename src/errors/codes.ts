@@ -44,6 +44,11 @@ export const ERROR_CODES = {
     message: "the upstream stopped sending the response body",
   },
   CUTOVER_ERR_UPGRADE_FAILED: { status: 502, exit: 1, message: "the upstream refused or broke the protocol upgrade" },
+  CUTOVER_ERR_UPGRADE_UNSUPPORTED: {
+    status: 400,
+    exit: 1,
+    message: "only WebSocket upgrades are tunnelled",
+  },
 
   // Admin API and CLI control.
   CUTOVER_ERR_ADMIN_UNAUTHORIZED: { status: 401, exit: 3, message: "missing or wrong admin token" },

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { compilePathPatterns, type PathPattern } from "../diff/json-path.js";
+import { compilePathPatterns, type PathPattern } from "../json/path.js";
 import type { Difference } from "../diff/types.js";
 import { CutoverError } from "../errors/index.js";
 import type { NoiseClass } from "../noise/model.js";

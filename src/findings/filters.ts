@@ -1,4 +1,4 @@
-import { compilePathPattern, matchesPathOrAncestor, type PathPattern, type Segment } from "../diff/json-path.js";
+import { compilePathPattern, matchesPathOrAncestor, type PathPattern, type Segment } from "../json/path.js";
 import type { Difference } from "../diff/types.js";
 import { isSensitiveKey, looksLikeSecretValue, REDACTED, redactText, SENSITIVE_HEADERS } from "../redact/keys.js";
 

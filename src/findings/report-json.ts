@@ -1,6 +1,6 @@
-import { parseJson } from "../diff/json-parse.js";
-import { appendSegment } from "../diff/json-path.js";
-import { ExactNumber } from "../diff/json-parse.js";
+import { parseJson } from "../json/parse.js";
+import { appendSegment } from "../json/path.js";
+import { ExactNumber } from "../json/parse.js";
 
 /** One line of pretty-printed JSON and the path of the value it belongs to. */
 export interface JsonLine {

@@ -1,5 +1,5 @@
 import { parseBody } from "../diff/parse-body.js";
-import type { PathPattern } from "../diff/json-path.js";
+import type { PathPattern } from "../json/path.js";
 import { stringifyJson } from "../diff/json-stringify.js";
 import { bytesDigest } from "../diff/text-diff.js";
 import type { CapturedResponse } from "../diff/types.js";

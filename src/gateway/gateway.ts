@@ -1,32 +1,29 @@
 import { availableParallelism } from "node:os";
 import type { Logger } from "pino";
+import { registerFindingsApi, registerLiveApi } from "../admin/findings.js";
+import type { AdminHost } from "../admin/host.js";
+import { Live } from "../admin/live.js";
+import { registerRolloutApi } from "../admin/rollout.js";
 import { AdminServer } from "../admin/server.js";
+import { buildStatus } from "../admin/status.js";
+import { ClusterPlane } from "../cluster/primary.js";
+import { Parity } from "../compare/parity.js";
 import type { Config } from "../config/schema.js";
-import { CutoverError } from "../errors/index.js";
+import { DataPlane } from "../dataplane/plane.js";
 import { HealthChecker } from "../health/checker.js";
 import { createLogger } from "../log.js";
-import type { Store } from "../store/store.js";
-import { SqliteStore } from "../store/sqlite.js";
-import { type RequestHooks } from "./handler.js";
-import { Runtime } from "./runtime.js";
-import { Parity } from "../mirror/parity.js";
-import { registerFindingsApi } from "../admin/findings.js";
-import { registerRolloutApi } from "../admin/rollout.js";
 import { RolloutController } from "../rollout/controller.js";
-import { Live } from "../admin/live.js";
-import { buildStatus } from "../admin/status.js";
-import { registerLiveApi } from "../admin/findings.js";
-import { DataPlane, type Plane } from "./data-plane.js";
-import { servedOf, type Served } from "./served.js";
-import { ClusterPlane } from "../cluster/primary.js";
+import type { Plane } from "../state/plane.js";
+import { Runtime } from "../state/runtime.js";
+import { SqliteStore } from "../store/sqlite.js";
+import type { Store } from "../store/store.js";
+import { Recorder } from "./recorder.js";
 
-export { listen } from "./listen.js";
+export { listen } from "../net/listen.js";
 
 export interface GatewayOptions {
   store?: Store;
   log?: Logger;
-  /** Extra request hooks (single-process mode only: they run on the request path). */
-  hooks?: RequestHooks;
   /** Overrides the config's `workers`. */
   workers?: number;
 }
@@ -42,7 +39,7 @@ export function workerCount(w: Config["workers"]): number {
  * in cluster workers (`workers > 1`) that this process keeps in step. `start()` listens;
  * `stop()` drains in-flight requests first.
  */
-export class Gateway {
+export class Gateway implements AdminHost {
   readonly runtime: Runtime;
   readonly admin: AdminServer;
   readonly parity: Parity;
@@ -60,8 +57,6 @@ export class Gateway {
     const log = opts.log ?? createLogger(config.log.level);
     const store = opts.store ?? new SqliteStore(config.store.path);
     const workers = opts.workers ?? workerCount(config.workers);
-    if (workers > 1 && opts.hooks)
-      throw new CutoverError("CUTOVER_ERR_INTERNAL", "request hooks run in this process: they need workers: 1");
     this.runtime = new Runtime(config, store, log, workers > 1 ? "primary" : "single");
     this.health = new HealthChecker(this.runtime.allUpstreams());
     this.parity = new Parity(config, store, this.runtime.metrics, log);
@@ -70,23 +65,13 @@ export class Gateway {
       findings: { compared: this.parity.compared, routes: this.parity.findings.routes() },
     })));
 
-    if (workers > 1) {
-      this.plane = new ClusterPlane(this.runtime, workers, {
-        served: (s) => this.served(s),
-        compare: (req, l, c, s) => this.parity.compare(req, l, c, s),
-      });
-    } else {
-      const outer = opts.hooks;
-      const hooks: RequestHooks = {
-        ...outer,
-        afterResponse: (facts, r, target, ms) => {
-          live.record(target, r.status, ms);
-          if (this.rollout?.coversId(facts.rm.route.id)) this.rollout.recordServed(servedOf(facts, r, target, ms));
-          outer?.afterResponse?.(facts, r, target, ms);
-        },
-      };
-      this.plane = new DataPlane(this.runtime, this.parity, hooks);
-    }
+    // One recorder in both modes: the data plane's served records reach it in-process, or through
+    // the cluster workers' reports.
+    const recorder = new Recorder(this.runtime.metrics, live);
+    this.plane =
+      workers > 1
+        ? new ClusterPlane(this.runtime, workers, { served: recorder, comparisons: this.parity })
+        : new DataPlane(this.runtime, this.parity, recorder);
 
     this.admin = new AdminServer(this);
     registerFindingsApi(this.admin, this);
@@ -96,18 +81,12 @@ export class Gateway {
           closeCandidateWebSockets: (routes) => this.plane.closeCandidate(new Set(routes.map((r) => r.id))),
         })
       : undefined;
+    recorder.rollout = this.rollout;
     registerRolloutApi(this.admin, this);
     registerLiveApi(this.admin, live);
     const rollout = this.rollout;
     if (rollout)
       this.parity.listeners.push((req, mismatch, candidate) => rollout.recordMirrored(req, mismatch, candidate));
-  }
-
-  /** served takes one answered request reported by a cluster worker. */
-  private served(s: Served): void {
-    this.runtime.metrics.record(s.route, s.target, s.metricStatus, s.ms / 1000);
-    this.live.record(s.target, s.status, s.ms);
-    this.rollout?.recordServed(s);
   }
 
   /** start listens on the data-plane and admin addresses; returns the bound URLs. */

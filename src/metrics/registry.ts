@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Target } from "../config/schema.js";
 
 /** Latency buckets in seconds: loopback sub-millisecond answers up to slow 10 s endpoints. */
@@ -37,6 +37,8 @@ export class Metrics {
   readonly upstreamHealthy: Gauge;
   readonly openConnections: Gauge;
   readonly openUpgrades: Gauge;
+  readonly upgradeClosed: Counter;
+  readonly upgradeDuration: Histogram;
   readonly routeWeight: Gauge;
   readonly upstreamErrors: Counter;
   readonly mirrorTotal: Counter;
@@ -75,6 +77,19 @@ export class Metrics {
       name: "cutover_open_upgrades",
       help: "Upgraded (WebSocket) connections open, by target.",
       labelNames: ["target"],
+      registers,
+    });
+    this.upgradeClosed = new Counter({
+      name: "cutover_upgrade_closed_total",
+      help: "Upgraded (WebSocket) connections closed, by route, target and close code (1006: none sent).",
+      labelNames: ["route", "target", "code"],
+      registers,
+    });
+    this.upgradeDuration = new Histogram({
+      name: "cutover_upgrade_duration_seconds",
+      help: "How long upgraded (WebSocket) connections stayed open, by route and target.",
+      labelNames: ["route", "target"],
+      buckets: [0.1, 1, 10, 60, 600, 3600],
       registers,
     });
     this.routeWeight = new Gauge({

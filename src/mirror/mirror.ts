@@ -2,11 +2,11 @@ import type { IncomingMessage } from "node:http";
 import { PassThrough } from "node:stream";
 import { SAFE_METHODS, type MirrorConfig } from "../config/schema.js";
 import type { CapturedResponse } from "../diff/types.js";
-import type { RequestFacts } from "../gateway/handler.js";
-import type { Runtime } from "../gateway/runtime.js";
+import { upstreamPath, type RequestFacts } from "../state/facts.js";
+import type { Runtime } from "../state/runtime.js";
 import type { ResponseObserver } from "../proxy/forward.js";
 import type { Upstream } from "../proxy/upstream.js";
-import { RouteTable, type Route } from "../route/table.js";
+import type { Route } from "../route/table.js";
 import { Capture, CaptureHandler } from "./capture.js";
 import { ComparisonQueue } from "./queue.js";
 
@@ -70,15 +70,12 @@ export class Mirror {
    * Called before legacy is dispatched. Returns an observer that captures legacy's answer and, for
    * requests with a body, the stream legacy must read instead of `req`; or undefined (not mirrored).
    */
-  begin(
-    req: IncomingMessage,
-    facts: RequestFacts,
-    headers: string[],
-  ): { observer: ResponseObserver; body?: PassThrough } | undefined {
+  begin(req: IncomingMessage, facts: RequestFacts): { observer: ResponseObserver; body?: PassThrough } | undefined {
     const route = facts.rm.route;
     const cfg = route.config.mirror ?? (this.shadow.has(route.id) ? SHADOW_MIRROR : undefined);
     if (!cfg || facts.decision.target !== "legacy") return undefined;
-    const method = req.method ?? "GET";
+    const method = facts.method;
+    const headers = facts.headers;
     if (!(cfg.methods ?? SAFE_METHODS).includes(method)) return undefined;
     // Deterministic sampling: exactly `percent` of matching requests, evenly spread.
     const i = route.id;
@@ -89,7 +86,6 @@ export class Mirror {
     if (!this.rt.upstreams.candidate.healthy) return this.skip(route, "candidate_unhealthy");
     if (this.inflight >= this.rt.config.diff.max_concurrency) return this.skip(route, "concurrency");
     const len = req.headers["content-length"];
-    const chunked = len === undefined && req.headers["transfer-encoding"] !== undefined;
     if (len !== undefined && Number(len) > cfg.max_body) return this.skip(route, "body_too_large");
 
     this.inflight++;
@@ -121,8 +117,7 @@ export class Mirror {
     const candidate = new Capture(startedAt, CAPTURE_CAP, finished);
     const secondaryCap = secondary ? new Capture(startedAt, CAPTURE_CAP, finished) : undefined;
 
-    const hasBody = len !== undefined ? len !== "0" : chunked;
-    const bodies = hasBody ? this.tee(req, cfg, secondary ? 2 : 1) : undefined;
+    const bodies = facts.hasBody ? this.tee(req, cfg, secondary ? 2 : 1) : undefined;
     this.send(
       this.rt.upstreams.candidate,
       "candidate",
@@ -154,7 +149,7 @@ export class Mirror {
         {
           origin: upstream.origin,
           method: method,
-          path: upstream.basePath + RouteTable.rewritePath(facts.rm, target, facts.path) + facts.query,
+          path: upstreamPath(facts, target, upstream.basePath),
           headers: [...headers, "x-cutover-mirror", "1"],
           body,
           headersTimeout: cfg.timeout,

@@ -1,5 +1,5 @@
-import { appendSegment } from "../diff/json-path.js";
-import { ExactNumber } from "../diff/json-parse.js";
+import { appendSegment } from "../json/path.js";
+import { ExactNumber } from "../json/parse.js";
 import { GENERATED_SHAPES, numberShape, stringShape } from "../diff/shape.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from "node:http";
+import { STATUS_CODES, type IncomingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { Target } from "../config/schema.js";
@@ -30,7 +30,7 @@ export function rawError(socket: Duplex, code: ErrorCode, requestId?: string): v
   writeRawResponse(
     socket,
     status,
-    status === 502 ? "Bad Gateway" : status === 404 ? "Not Found" : status === 400 ? "Bad Request" : "Error",
+    STATUS_CODES[status] ?? "Error",
     {
       "content-type": "application/json",
       "content-length": String(body.length),
@@ -50,6 +50,7 @@ export class Tunnel {
   private readonly up = new FrameTracker(); // client → upstream
   private closing = false;
   private closed = false;
+  readonly openedAt = performance.now();
 
   constructor(
     readonly target: Target,
@@ -104,6 +105,11 @@ export class Tunnel {
     }, graceMs).unref();
   }
 
+  /** The status code of the first Close frame either side sent (1005: none given), or 1006 when none was sent. */
+  get closeCode(): number {
+    return this.down.closeCode ?? this.up.closeCode ?? 1006;
+  }
+
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
@@ -113,6 +119,9 @@ export class Tunnel {
 
 export interface UpgradeRequest {
   upstream: Upstream;
+  /** The client's method and `Upgrade` protocol, kept as requested. */
+  method: string;
+  protocol: string;
   target: Target;
   routeId: number;
   path: string;
@@ -183,10 +192,10 @@ export function upgrade(r: UpgradeRequest): void {
   r.upstream.pool.dispatch(
     {
       origin: r.upstream.origin,
-      method: "GET",
+      method: r.method,
       path: r.path,
       headers: r.headers,
-      upgrade: "websocket",
+      upgrade: r.protocol,
       headersTimeout: r.headersTimeout,
     },
     handler,

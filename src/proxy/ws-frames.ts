@@ -8,6 +8,12 @@ export class FrameTracker {
   private remaining = 0;
   private readonly header = new Uint8Array(14);
   private have = 0;
+  /** Status-code bytes of a Close frame still to read (2, 1 or 0), and where its mask key starts. */
+  private codeLeft = 0;
+  private codeAt = 0;
+  private code = 0;
+  /** The status code of the first Close frame seen (1005 when it carried none), for the record. */
+  closeCode: number | undefined;
 
   /** True when the stream is between frames. */
   get atBoundary(): boolean {
@@ -22,6 +28,13 @@ export class FrameTracker {
     let off = 0;
     while (off < chunk.length) {
       if (this.remaining > 0) {
+        if (this.codeLeft > 0) {
+          this.readCode(chunk[off] as number);
+          this.remaining--;
+          off++;
+          if (this.remaining === 0 && stopAtBoundary) return off;
+          continue;
+        }
         const take = Math.min(this.remaining, chunk.length - off);
         this.remaining -= take;
         off += take;
@@ -33,10 +46,25 @@ export class FrameTracker {
       if (need !== undefined && this.have >= need) {
         this.remaining = this.payloadLength();
         this.have = 0;
+        if (((this.header[0] as number) & 0x0f) === 0x8 && this.closeCode === undefined) {
+          if (this.remaining < 2) this.closeCode = 1005;
+          else {
+            this.codeLeft = 2;
+            this.code = 0;
+            this.codeAt = (this.header[1] as number) & 0x80 ? need - 4 : -1;
+          }
+        }
         if (this.remaining === 0 && stopAtBoundary) return off;
       }
     }
     return this.atBoundary ? off : -1;
+  }
+
+  private readCode(byte: number): void {
+    const i = 2 - this.codeLeft;
+    const b = this.codeAt >= 0 ? byte ^ (this.header[this.codeAt + i] as number) : byte;
+    this.code = (this.code << 8) | b;
+    if (--this.codeLeft === 0) this.closeCode = this.code;
   }
 
   private headerLength(): number | undefined {

@@ -1,5 +1,5 @@
-import { ExactNumber } from "../diff/json-parse.js";
-import { compilePathPatterns, formatPath, matchesAt, type PathPattern, type Segment } from "../diff/json-path.js";
+import { ExactNumber } from "../json/parse.js";
+import { compilePathPatterns, formatPath, matchesAt, type PathPattern, type Segment } from "../json/path.js";
 import { isSensitiveKey, looksLikeSecretValue, REDACTED } from "./keys.js";
 
 export interface RedactedJson {

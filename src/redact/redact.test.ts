@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseJson } from "../diff/json-parse.js";
+import { parseJson } from "../json/parse.js";
 import { stringifyJson } from "../diff/json-stringify.js";
 import { redactHeaders, redactJson, redactTarget, redactText, isSensitiveKey, REDACTED } from "./index.js";
 

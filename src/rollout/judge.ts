@@ -1,12 +1,13 @@
 import type { RolloutConfig } from "../config/schema.js";
-import { gate, metricChecks, type Check, type ReportContext } from "../stats/checks.js";
+import { gate, metricChecks, type Check, type ReportContext } from "./checks.js";
 import { fmtMs, fmtN, sum } from "../stats/format.js";
-import { holm, normalQuantile, planCandidateRequests, type ErrorEvidence } from "../stats/index.js";
+import { holm, normalQuantile, planCandidateRequests } from "../stats/index.js";
+import type { ErrorEvidence } from "./metrics.js";
 import { DEFAULT_POLICY, stageAlpha, type JudgePolicy, type Margins } from "../stats/policy.js";
 import { Window, type Channel, type WindowSnapshot } from "./window.js";
 import type { Outcome, Verdict } from "./wire.js";
 
-export type { Check, CheckName, CheckStatus } from "../stats/checks.js";
+export type { Check, CheckName, CheckStatus } from "./checks.js";
 export { DEFAULT_POLICY, stageAlpha, type JudgePolicy, type Margins } from "../stats/policy.js";
 
 /**

@@ -1,22 +1,31 @@
-import type { RouteConfig } from "../config/schema.js";
 import { compileTemplate, fillTemplate, matchSegments, type PathMatch, type PathTemplate } from "./template.js";
 
+/**
+ * What the table needs of a configured route. The config's route type (src/config/schema.ts)
+ * satisfies it; the table keeps whatever richer type it is given as `config`.
+ */
+export interface RouteSpec {
+  name?: string | undefined;
+  match: { path: string; methods?: readonly string[] | undefined };
+  rewrite?: { legacy?: string | undefined; candidate?: string | undefined } | undefined;
+}
+
 /** A route compiled for matching. Index `id` is stable for one config version. */
-export interface Route {
+export interface Route<C extends RouteSpec = RouteSpec> {
   readonly id: number;
   readonly name: string;
   readonly template: PathTemplate;
   readonly methods: ReadonlySet<string> | undefined;
   readonly rewrite: { legacy?: PathTemplate; candidate?: PathTemplate };
-  readonly config: RouteConfig;
+  readonly config: C;
 }
 
-export interface RouteMatch {
-  route: Route;
+export interface RouteMatch<C extends RouteSpec = RouteSpec> {
+  route: Route<C>;
   match: PathMatch;
 }
 
-export function defaultRouteName(r: RouteConfig): string {
+export function defaultRouteName(r: RouteSpec): string {
   return `${r.match.methods?.join(",") ?? "*"} ${r.match.path}`;
 }
 
@@ -24,14 +33,14 @@ export function defaultRouteName(r: RouteConfig): string {
  * RouteTable holds the routes in order; the first one that matches method and path wins.
  * Construction assumes a validated config (see config/semantic.ts).
  */
-export class RouteTable {
-  readonly routes: readonly Route[];
-  private readonly byName: Map<string, Route>;
+export class RouteTable<C extends RouteSpec = RouteSpec> {
+  readonly routes: readonly Route<C>[];
+  private readonly byName: Map<string, Route<C>>;
 
-  constructor(configs: readonly RouteConfig[]) {
+  constructor(configs: readonly C[]) {
     this.routes = configs.map((config, id) => {
       const template = mustCompile(config.match.path);
-      const rewrite: Route["rewrite"] = {};
+      const rewrite: Route<C>["rewrite"] = {};
       if (config.rewrite?.legacy) rewrite.legacy = mustCompile(config.rewrite.legacy);
       if (config.rewrite?.candidate) rewrite.candidate = mustCompile(config.rewrite.candidate);
       return {
@@ -47,7 +56,7 @@ export class RouteTable {
   }
 
   /** match finds the first route for a method and a path (no query string). */
-  match(method: string, path: string): RouteMatch | undefined {
+  match(method: string, path: string): RouteMatch<C> | undefined {
     const parts = path.slice(1).split("/");
     for (const route of this.routes) {
       if (route.methods && !route.methods.has(method)) continue;
@@ -57,7 +66,7 @@ export class RouteTable {
     return undefined;
   }
 
-  get(name: string): Route | undefined {
+  get(name: string): Route<C> | undefined {
     return this.byName.get(name);
   }
 

@@ -12,4 +12,3 @@ export * from "./user-sample.js";
 export * from "./rng.js";
 export * from "./capped.js";
 export * from "./noninferiority.js";
-export * from "./metrics.js";

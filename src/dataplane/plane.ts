@@ -1,50 +1,27 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { WorkerStatus } from "../admin/wire.js";
 import type { UpstreamName } from "../config/schema.js";
 import { Mirror, type ComparisonSink } from "../mirror/mirror.js";
+import { listen } from "../net/listen.js";
 import { rawError, writeRawResponse } from "../proxy/upgrade.js";
 import type { Route } from "../route/table.js";
-import { listen } from "./listen.js";
-import { createHandler, type RequestHooks } from "./handler.js";
-import type { Runtime } from "./runtime.js";
+import type { Plane, PoolCounts } from "../state/plane.js";
+import type { Runtime } from "../state/runtime.js";
+import type { ServedSink } from "../state/served.js";
+import type { WorkerStatus } from "../state/workers.js";
+import { Classifier } from "./classify.js";
+import { createHandler } from "./http.js";
 import { Upgrades } from "./upgrades.js";
 
-/** An upstream's connection-pool counts (undici Pool stats). */
-export interface PoolCounts {
-  connected: number;
-  free: number;
-  pending: number;
-  running: number;
-}
+export type { Plane, PoolCounts } from "../state/plane.js";
 
 /**
- * Plane is what the control plane (admin API, rollout, judge) needs from whatever serves client
- * traffic: one DataPlane in this process, or a fleet of them in cluster workers.
- */
-export interface Plane {
-  listen(address: string): Promise<string>;
-  readonly url: string;
-  /** WebSocket tunnels open now. */
-  openUpgrades(): number;
-  /** Mirrored exchanges in flight or queued that have not reached the comparison yet. */
-  mirrorsPending(): number;
-  /** Cluster worker processes; empty for the in-process data plane. */
-  workers(): WorkerStatus[];
-  /** Connection-pool counts for one upstream, summed over whatever serves. */
-  connections(upstream: UpstreamName): PoolCounts;
-  /** Turn a rollout's shadow mirroring of these routes on or off. */
-  setShadow(routes: readonly Route[], on: boolean): void;
-  /** Close candidate WebSockets on these routes with 1001. */
-  closeCandidate(routeIds: ReadonlySet<number>): void;
-  /** Stop accepting, let in-flight requests finish (up to `timeouts.shutdown`), close the rest. */
-  drain(): Promise<void>;
-}
-
-/**
- * DataPlane is the client-facing listener and everything on its request path: validate, route,
- * split, forward, mirror and tunnel upgrades. It reads a Runtime and reports through hooks and a
- * comparison sink, so it runs the same in one process or in each cluster worker.
+ * DataPlane is the client-facing listener and everything on its request path: classify (the same
+ * step for HTTP and upgrades), mirror, forward or tunnel. It reads a Runtime and emits exactly two
+ * things across its boundary: one served record per request (to a ServedSink) and finished
+ * mirrored exchanges (to a ComparisonSink). It runs the same in one process, where the sinks are
+ * the recorder and the comparison pipeline, and in each cluster worker, where they are the IPC
+ * batches to the primary.
  */
 export class DataPlane implements Plane {
   readonly server: Server;
@@ -55,17 +32,16 @@ export class DataPlane implements Plane {
 
   constructor(
     readonly rt: Runtime,
-    sink: ComparisonSink,
-    hooks: RequestHooks,
+    comparisons: ComparisonSink,
+    served: ServedSink,
   ) {
     const config = rt.config;
-    this.upgrades = new Upgrades(rt);
-    this.mirror = new Mirror(rt, sink);
-    const h: RequestHooks = { ...hooks };
-    if (config.routes.some((r) => r.mirror) || config.rollout) {
-      h.beforeForward = (req, facts, headers) =>
-        this.mirror.begin(req, facts, headers) ?? hooks.beforeForward?.(req, facts, headers);
-    }
+    // The judge clusters by user only during a rollout; otherwise nobody reads the hash.
+    const hashUsers = config.rollout !== undefined;
+    const classifier = new Classifier(rt);
+    this.upgrades = new Upgrades(rt, classifier, served, hashUsers);
+    this.mirror = new Mirror(rt, comparisons);
+    const mirrors = config.routes.some((r) => r.mirror) || config.rollout !== undefined;
     this.server = createServer(
       {
         maxHeaderSize: config.limits.max_header_size,
@@ -74,7 +50,7 @@ export class DataPlane implements Plane {
         // Node's 60 s default would cut slow uploads; the per-upstream timeouts guard the rest.
         requestTimeout: 0,
       },
-      createHandler(rt, h, this.state),
+      createHandler(rt, classifier, mirrors ? this.mirror : undefined, served, this.state, hashUsers),
     );
     this.server.on("connection", (s: Socket) => {
       this.sockets.add(s);

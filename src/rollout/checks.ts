@@ -1,6 +1,6 @@
-import type { Check, CheckName } from "../rollout/wire.js";
-import { holm } from "./multiple.js";
-import { gateStatus } from "./noninferiority.js";
+import type { Check, CheckName } from "./wire.js";
+import { holm } from "../stats/multiple.js";
+import { gateStatus } from "../stats/noninferiority.js";
 import {
   errorEvidence,
   latencyEvidence,
@@ -10,9 +10,9 @@ import {
   type ErrorEvidence,
   type MetricPolicy,
 } from "./metrics.js";
-import { alphaShares, type JudgePolicy, type Margins } from "./policy.js";
-import type { RateStratum } from "./sequential.js";
-import { finite, fmtMsShort, fmtN, fmtP, lrText, pct, pt, rate } from "./format.js";
+import { alphaShares, type JudgePolicy, type Margins } from "../stats/policy.js";
+import type { RateStratum } from "../stats/sequential.js";
+import { finite, fmtMsShort, fmtN, fmtP, lrText, pct, pt, rate } from "../stats/format.js";
 
 /**
  * Reported checks: each judged metric's evidence (stats/metrics.ts) as checks with one human
@@ -20,7 +20,7 @@ import { finite, fmtMsShort, fmtN, fmtP, lrText, pct, pt, rate } from "./format.
  * judge's Holm step, and the promotion gates. The judge (src/rollout/judge.ts) decides.
  */
 
-export type { Check, CheckName, CheckStatus } from "../rollout/wire.js";
+export type { Check, CheckName, CheckStatus } from "./wire.js";
 
 /** A guardrail check with its anytime-valid p-value, α share and practical significance. */
 export interface Guard {

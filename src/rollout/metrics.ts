@@ -1,15 +1,15 @@
-import { cappedComposition, cappedErrors, cappedExceedances } from "./capped.js";
-import { clusteredRatioOf, twoArmDispersion } from "./cluster.js";
-import { cmh, gTest } from "./contingency.js";
-import { conditionalBinomialTest } from "./binomial.js";
-import { LatencyHistogram } from "./histogram.js";
-import type { Interval } from "./intervals.js";
+import { cappedComposition, cappedErrors, cappedExceedances } from "../stats/capped.js";
+import { clusteredRatioOf, twoArmDispersion } from "../stats/cluster.js";
+import { cmh, gTest } from "../stats/contingency.js";
+import { conditionalBinomialTest } from "../stats/binomial.js";
+import { LatencyHistogram } from "../stats/histogram.js";
+import type { Interval } from "../stats/intervals.js";
 import {
   quantileLowerLevel,
   shareBound,
   standardizedDifference,
   type StandardizedDifference,
-} from "./noninferiority.js";
+} from "../stats/noninferiority.js";
 import {
   anytimePValue,
   compositionLogBf,
@@ -17,8 +17,8 @@ import {
   rateRatioLogLr,
   type MixtureComponent,
   type RateStratum,
-} from "./sequential.js";
-import type { UserSample } from "./user-sample.js";
+} from "../stats/sequential.js";
+import type { UserSample } from "../stats/user-sample.js";
 
 /**
  * The numbers behind each judged metric, computed from per-route arms (research §6.3–6.5).

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { compilePathPattern, compilePathPatterns, formatPath, matchesAt, matchesPathOrAncestor } from "./json-path.js";
+import { compilePathPattern, compilePathPatterns, formatPath, matchesAt, matchesPathOrAncestor } from "./path.js";
 
 describe("json paths", () => {
   it("formats concrete and grouped paths", () => {

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Config, Target } from "../config/schema.js";
+import type { Config, RouteConfig, Target } from "../config/schema.js";
 import { CutoverError } from "../errors/index.js";
 import { Metrics } from "../metrics/registry.js";
 import { Upstream } from "../proxy/upstream.js";
@@ -26,7 +26,7 @@ export interface Upstreams {
  * reads it; the admin API and the rollout controller change it.
  */
 export class Runtime {
-  readonly table: RouteTable;
+  readonly table: RouteTable<RouteConfig>;
   readonly weights: Float64Array;
   readonly upstreams: Upstreams;
   readonly keys: KeySource[];
@@ -41,7 +41,7 @@ export class Runtime {
     readonly log: Logger,
     role: Role = "single",
   ) {
-    this.table = new RouteTable(config.routes);
+    this.table = new RouteTable<RouteConfig>(config.routes);
     this.keys = compileKeys(config.bucketing.keys);
     const opts = { connectTimeout: config.timeouts.connect, keepAlive: 60_000 };
     const sec = config.upstreams["legacy-secondary"];
@@ -89,7 +89,7 @@ export class Runtime {
     return target === "legacy" ? this.upstreams.legacy : this.upstreams.candidate;
   }
 
-  route(name: string): Route {
+  route(name: string): Route<RouteConfig> {
     const r = this.table.get(name) ?? this.table.routes.find((x) => x.config.match.path === name);
     if (!r)
       throw new CutoverError(

@@ -10,7 +10,7 @@ import { pathShape } from "../route/shape.js";
 import type { Route } from "../route/table.js";
 import type { Store } from "../store/store.js";
 import { computePair, type PairJob, type PairResult } from "./compare.js";
-import type { ComparisonSink, MirroredRequest } from "./mirror.js";
+import type { ComparisonSink, MirroredRequest } from "../mirror/mirror.js";
 import { CompareWorker } from "./worker.js";
 
 /** What the judge hears about each comparison: the request, whether it really differed, the candidate's answer. */

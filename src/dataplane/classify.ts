@@ -1,0 +1,129 @@
+import type { IncomingMessage } from "node:http";
+import type { ErrorCode } from "../errors/index.js";
+import { requestHeaders } from "../proxy/headers.js";
+import { decide, type SplitDecision } from "../split/decide.js";
+import { userKey } from "../split/keys.js";
+import type { RequestFacts } from "../state/facts.js";
+import type { Runtime } from "../state/runtime.js";
+
+export { upstreamPath, type RequestFacts } from "../state/facts.js";
+
+/** A request the gateway answers itself, never forwarded: a coded error and an optional detail header. */
+export interface Refusal {
+  code: ErrorCode;
+  detail?: string;
+}
+
+const ID_PREFIX = Math.floor(Math.random() * 36 ** 4)
+  .toString(36)
+  .padStart(4, "0");
+let idCounter = 0;
+export function nextRequestId(): string {
+  return `${ID_PREFIX}-${(++idCounter).toString(36)}`;
+}
+
+const OVERRIDE_SECRET_HEADER = "x-cutover-secret";
+/** Markers the gateway puts on its own requests; a client sending them is never believed or forwarded. */
+export const INTERNAL_MARKERS: readonly string[] = ["x-cutover-mirror"];
+/** The only protocol an upgrade may ask for: the tunnel tracks WebSocket frames. */
+const TUNNELLED = "websocket";
+
+/** clientIp is the socket's peer, or the first X-Forwarded-For entry when the config trusts it. */
+export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const xff = req.headers["x-forwarded-for"];
+    const first = typeof xff === "string" ? xff.split(",")[0]?.trim() : undefined;
+    if (first) return first;
+  }
+  const a = req.socket.remoteAddress ?? "";
+  return a.startsWith("::ffff:") ? a.slice(7) : a;
+}
+
+/** hasDotSegment is true for paths whose meaning changes after normalisation (`/a/../b`). */
+function hasDotSegment(path: string): boolean {
+  if (!path.includes(".") && !path.includes("%2")) return false;
+  const decoded = path.replace(/%2e/gi, ".").replace(/%2f/gi, "/");
+  return /(^|\/)\.\.?(\/|$)/.test(decoded);
+}
+
+/**
+ * Classifier is the one classify step of the request path, for HTTP requests and upgrades alike:
+ * validate (absolute form, URL length, dot segments, upgrade protocol), route, override-or-bucket
+ * split, and the headers to send upstream. It answers RequestFacts, or a Refusal the caller sends
+ * with its transport (an HTTP response or a raw answer on the upgrade socket).
+ */
+export class Classifier {
+  private readonly overrideHeader: string;
+  private readonly drop: ReadonlySet<string>;
+
+  constructor(private readonly rt: Runtime) {
+    this.overrideHeader = rt.config.override.header.toLowerCase();
+    this.drop = new Set(["expect", this.overrideHeader, OVERRIDE_SECRET_HEADER, ...INTERNAL_MARKERS]);
+  }
+
+  classify(req: IncomingMessage, upgrade: boolean): RequestFacts | Refusal {
+    const rt = this.rt;
+    const cfg = rt.config;
+    const url = req.url ?? "";
+    const method = req.method ?? "GET";
+    if (url.charCodeAt(0) !== 47 /* "/" */) return { code: "CUTOVER_ERR_NOT_A_PROXY" };
+    if (url.length > cfg.limits.max_url_length) return { code: "CUTOVER_ERR_URL_TOO_LONG" };
+    const q = url.indexOf("?");
+    const path = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? "" : url.slice(q);
+    if (hasDotSegment(path)) return { code: "CUTOVER_ERR_BAD_REQUEST", detail: "path has dot segments" };
+    let protocol: string | undefined;
+    if (upgrade) {
+      protocol = req.headers.upgrade?.trim().toLowerCase();
+      if (protocol !== TUNNELLED) return { code: "CUTOVER_ERR_UPGRADE_UNSUPPORTED" };
+    }
+    const rm = rt.table.match(method, path);
+    if (!rm) return { code: "CUTOVER_ERR_NO_ROUTE" };
+
+    const ip = clientIp(req, cfg.trust_proxy);
+    const key = userKey(rt.keys, req.headers, cfg.bucketing.fallback === "ip" ? ip : "");
+    let decision: SplitDecision;
+    const override = cfg.override.enabled ? req.headers[this.overrideHeader] : undefined;
+    if (override !== undefined) {
+      if (cfg.override.secret !== undefined && req.headers[OVERRIDE_SECRET_HEADER] !== cfg.override.secret)
+        return { code: "CUTOVER_ERR_OVERRIDE_FORBIDDEN" };
+      if (override !== "legacy" && override !== "candidate")
+        return { code: "CUTOVER_ERR_BAD_REQUEST", detail: `${this.overrideHeader} must be legacy or candidate` };
+      decision = { target: override, bucket: -1, reason: "override" };
+    } else {
+      decision = decide({
+        key,
+        salt: cfg.bucketing.salt,
+        weight: rt.weights[rm.route.id] ?? 0,
+        candidateHealthy: rt.upstreams.candidate.healthy,
+        random: Math.random,
+      });
+    }
+
+    const headers = requestHeaders(req.rawHeaders, req.headers, {
+      clientIp: ip,
+      proto: "http",
+      host: req.headers.host,
+      trustProxy: cfg.trust_proxy,
+      drop: this.drop,
+    });
+    const len = req.headers["content-length"];
+    return {
+      id: nextRequestId(),
+      method,
+      rm,
+      path,
+      query,
+      key,
+      decision,
+      headers,
+      hasBody: len !== undefined ? len !== "0" : req.headers["transfer-encoding"] !== undefined,
+      upgrade: protocol,
+      startedAt: performance.now(),
+    };
+  }
+}
+
+export function isRefusal(x: RequestFacts | Refusal): x is Refusal {
+  return "code" in x;
+}

@@ -1,0 +1,126 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import type { Target } from "../config/schema.js";
+import type { ErrorCode } from "../errors/index.js";
+import type { Mirror } from "../mirror/mirror.js";
+import {
+  forward,
+  sendError,
+  type ForwardRequest,
+  type ForwardResult,
+  type ResponseObserver,
+} from "../proxy/forward.js";
+import type { Upstream } from "../proxy/upstream.js";
+import type { RequestFacts } from "../state/facts.js";
+import type { Runtime } from "../state/runtime.js";
+import { userHash, type ServedSink } from "../state/served.js";
+import { isRefusal, upstreamPath, type Classifier } from "./classify.js";
+
+/** The status the request metrics count: 499 for a client that left before any answer. */
+export function metricStatus(r: ForwardResult): number {
+  return r.clientClosed && !r.status ? 499 : r.status;
+}
+
+/**
+ * createHandler builds the HTTP branch of the request path: classify → mirror tee → forward →
+ * one served record. Everything the gateway refuses is answered here with a coded error and never
+ * forwarded (nor recorded as an upstream's answer).
+ */
+export function createHandler(
+  rt: Runtime,
+  classifier: Classifier,
+  mirror: Mirror | undefined,
+  sink: ServedSink,
+  state: { draining: boolean },
+  hashUsers: boolean,
+) {
+  return function handle(req: IncomingMessage, res: ServerResponse): void {
+    if (state.draining) res.setHeader("connection", "close");
+    const facts = classifier.classify(req, false);
+    if (isRefusal(facts)) {
+      sendError(res, facts.code, undefined, facts.detail ? { "x-cutover-detail": facts.detail } : undefined);
+      return;
+    }
+    const tee = mirror?.begin(req, facts);
+    const body = facts.hasBody ? (tee?.body ?? req) : null;
+    new Flight(rt, sink, hashUsers, facts, req, res, body, tee?.observer).send(facts.decision.target);
+  };
+}
+
+/**
+ * Flight is one request on its way to an upstream: it is the forward request and its listener at
+ * once, so the hot path allocates one object instead of an options bag and three closures.
+ */
+class Flight implements ForwardRequest {
+  upstream: Upstream;
+  method: string;
+  path = "";
+  readonly headers: string[];
+  body: Readable | null;
+  headersTimeout: number;
+  bodyTimeout: number;
+  requestId: string;
+  startedAt: number;
+  private target: Target = "legacy";
+  private canFailover = false;
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly sink: ServedSink,
+    private readonly hashUsers: boolean,
+    private readonly facts: RequestFacts,
+    private readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    body: Readable | null,
+    readonly observer: ResponseObserver | undefined,
+  ) {
+    this.upstream = rt.upstreams.legacy;
+    this.method = facts.method;
+    this.headers = facts.headers;
+    this.body = body;
+    this.headersTimeout = rt.config.timeouts.headers;
+    this.bodyTimeout = rt.config.timeouts.body;
+    this.requestId = facts.id;
+    this.startedAt = facts.startedAt;
+  }
+
+  send(target: Target, failover = false): void {
+    this.target = target;
+    this.upstream = this.rt.upstream(target);
+    this.path = upstreamPath(this.facts, target, this.upstream.basePath);
+    this.canFailover = !failover && target === "candidate";
+    forward(this);
+  }
+
+  // The candidate could not be reached, so the request never left: serving it from legacy is safe
+  // even for writes, and the client never sees the candidate's outage.
+  onConnectFailure(code: ErrorCode): boolean {
+    if (!this.canFailover || (this.body !== null && this.req.readableDidRead)) return false;
+    this.rt.metrics.upstreamErrors.labels("candidate", code).inc();
+    this.facts.decision = { ...this.facts.decision, target: "legacy", reason: "candidate_unhealthy" };
+    this.send("legacy", true);
+    return true;
+  }
+
+  onDone(r: ForwardResult): void {
+    const { rt, facts, target } = this;
+    const ms = performance.now() - facts.startedAt;
+    if (r.code) {
+      rt.metrics.upstreamErrors.labels(this.upstream.name, r.code).inc();
+      rt.log.warn(
+        { id: facts.id, route: facts.rm.route.name, target, code: r.code, status: r.status, ms: Math.round(ms) },
+        "upstream failed",
+      );
+    }
+    this.sink.served({
+      route: facts.rm.route.id,
+      target,
+      status: r.status,
+      metricStatus: metricStatus(r),
+      failed: r.code !== undefined,
+      ms,
+      user: this.hashUsers ? userHash(facts.key, facts.id) : "",
+      id: facts.id,
+    });
+  }
+}
