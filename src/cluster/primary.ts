@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { AggregatorRegistry } from "prom-client";
 import type { UpstreamName } from "../config/schema.js";
 import { CutoverError } from "../errors/index.js";
-import { reviveResponse } from "../compare/compare-wire.js";
+import { reviveResponse } from "../compare/transfer.js";
 import type { Metrics } from "../metrics/registry.js";
 import type { ComparisonSink } from "../mirror/mirror.js";
 import type { Plane, PoolCounts } from "../state/plane.js";

@@ -6,7 +6,7 @@
 import type { Config, UpstreamName } from "../config/schema.js";
 import type { PoolCounts } from "../state/plane.js";
 import type { Served, ServedSink } from "../state/served.js";
-import type { WireResponse } from "../compare/compare-wire.js";
+import type { WireResponse } from "../compare/transfer.js";
 import type { HealthState } from "../proxy/upstream.js";
 
 export interface WorkerInit {

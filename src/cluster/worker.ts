@@ -3,7 +3,7 @@ import { isCutoverError } from "../errors/index.js";
 import { DataPlane } from "../dataplane/plane.js";
 import { Runtime } from "../state/runtime.js";
 import { createLogger } from "../log.js";
-import { wireResponse } from "../compare/compare-wire.js";
+import { wireResponse } from "../compare/transfer.js";
 import type { ComparisonSink, MirroredRequest } from "../mirror/mirror.js";
 import { DetachedStore } from "../store/detached.js";
 import { ServedBatcher, type FromWorker, type ToWorker, type WirePair, type WorkerInit } from "./protocol.js";

@@ -11,7 +11,7 @@ import type { Route } from "../route/table.js";
 import type { Store } from "../store/store.js";
 import { computePair, type PairJob, type PairResult } from "./compare.js";
 import type { ComparisonSink, MirroredRequest } from "../mirror/mirror.js";
-import { CompareWorker } from "./worker.js";
+import { ComparisonThread } from "./thread.js";
 
 /** What the judge hears about each comparison: the request, whether it really differed, the candidate's answer. */
 export type ParityListener = (req: MirroredRequest, mismatch: boolean, candidate: CapturedResponse) => void;
@@ -33,7 +33,7 @@ export class Parity implements ComparisonSink {
   private readonly diffOptions: DiffOptions;
   private dirty = false;
   private readonly timer: NodeJS.Timeout;
-  private readonly worker: CompareWorker | undefined;
+  private readonly thread: ComparisonThread | undefined;
 
   constructor(
     config: Config,
@@ -72,24 +72,24 @@ export class Parity implements ComparisonSink {
     // rollout's shadow stage).
     const mirrors = config.routes.some((r) => r.mirror) || config.rollout !== undefined;
     if (d.worker && log && mirrors)
-      this.worker = new CompareWorker(this.diffOptions, log, Math.max(1024, d.max_concurrency * 16));
+      this.thread = new ComparisonThread(this.diffOptions, log, Math.max(1024, d.max_concurrency * 16));
   }
 
-  /** Resolves when the comparison worker (if any) is loaded; at most `ms` later. */
+  /** Resolves when the comparison thread (if any) is loaded; at most `ms` later. */
   async ready(ms = 10_000): Promise<void> {
-    if (!this.worker) return;
+    if (!this.thread) return;
     let t: NodeJS.Timeout | undefined;
-    await Promise.race([this.worker.ready, new Promise((r) => (t = setTimeout(r, ms)))]);
+    await Promise.race([this.thread.ready, new Promise((r) => (t = setTimeout(r, ms)))]);
     clearTimeout(t);
   }
 
   get offThread(): boolean {
-    return this.worker?.alive === true;
+    return this.thread?.alive === true;
   }
 
-  /** Comparisons handed to the worker and not answered yet. */
+  /** Comparisons handed to the thread and not answered yet. */
   get pending(): number {
-    return this.worker?.size ?? 0;
+    return this.thread?.size ?? 0;
   }
 
   /** templateFor groups by the route's template, or by path shape under a wildcard route. */
@@ -104,7 +104,7 @@ export class Parity implements ComparisonSink {
     secondary: CapturedResponse | undefined,
   ): void {
     const job: PairJob = { request: { method: req.method, headers: req.headers }, legacy, candidate, secondary };
-    const w = this.worker;
+    const w = this.thread;
     if (w?.alive) {
       const queued = w.run(job, (err, result) => (result ? this.apply(req, job, result) : this.failed(req, err)));
       if (!queued) this.metrics.mirrorSkipped.labels(req.route.name, "busy").inc();
@@ -188,7 +188,7 @@ export class Parity implements ComparisonSink {
   /** close lets pending comparisons finish (up to 2 s), then persists. */
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.worker?.close();
+    await this.thread?.close();
     this.dirty = true;
     this.persist();
   }

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { DiffOptions } from "../diff/types.js";
 import { computePair } from "./compare.js";
-import { reviveJob, type WireJob, type WireResult } from "./compare-wire.js";
+import { reviveJob, type WireJob, type WireResult } from "./transfer.js";
 
 const options = (workerData as { options: DiffOptions }).options;
 // Not reniced: at nice 19 (Linux nice values are per thread) client p99 in bench/mirror.ts got

@@ -4,7 +4,7 @@ import { pino } from "pino";
 import { captured } from "../diff/testing.js";
 import type { DiffOptions } from "../diff/types.js";
 import { computePair, type PairJob, type PairResult } from "./compare.js";
-import { CompareWorker } from "./worker.js";
+import { ComparisonThread } from "./thread.js";
 
 const options: DiffOptions = { ignoreHeaders: [], ignorePaths: [], presets: [] };
 const log = pino({ level: "silent" });
@@ -21,7 +21,7 @@ function job(i: number): PairJob {
   };
 }
 
-function run(w: CompareWorker, j: PairJob): Promise<PairResult> {
+function run(w: ComparisonThread, j: PairJob): Promise<PairResult> {
   return new Promise((resolve, reject) => {
     const queued = w.run(j, (err, r) => (r ? resolve(r) : reject(err ?? new Error("no result"))));
     if (!queued) reject(new Error("refused"));
@@ -29,7 +29,7 @@ function run(w: CompareWorker, j: PairJob): Promise<PairResult> {
 }
 
 test("the worker thread computes exactly what the inline comparison does", async () => {
-  const w = new CompareWorker(options, log);
+  const w = new ComparisonThread(options, log);
   try {
     const jobs = Array.from({ length: 200 }, (_, i) => job(i));
     const results = await Promise.all(jobs.map((j) => run(w, j)));
@@ -44,7 +44,7 @@ test("the worker thread computes exactly what the inline comparison does", async
 });
 
 test("the worker refuses work beyond its bound, and close() finishes what is pending", async () => {
-  const w = new CompareWorker(options, log, 3);
+  const w = new ComparisonThread(options, log, 3);
   const done: (PairResult | undefined)[] = [];
   const accepted = Array.from({ length: 5 }, (_, i) => w.run(job(i), (_e, r) => done.push(r)));
   assert.deepEqual(accepted, [true, true, true, false, false]);
@@ -59,7 +59,7 @@ test("the worker refuses work beyond its bound, and close() finishes what is pen
 });
 
 test("a failing comparison reports its error and the worker keeps going", async () => {
-  const w = new CompareWorker(options, log);
+  const w = new ComparisonThread(options, log);
   try {
     const bad = job(1);
     // Not a Buffer on arrival: computePair throws inside the worker.

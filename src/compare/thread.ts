@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
 import type { DiffOptions } from "../diff/types.js";
 import type { PairJob, PairResult } from "./compare.js";
-import { toWire, type WireJob, type WireResult } from "./compare-wire.js";
+import { toWire, type WireJob, type WireResult } from "./transfer.js";
 
 type Done = (err: Error | undefined, result?: PairResult) => void;
 
@@ -16,13 +16,13 @@ const MAX_RESTARTS = 5;
 const FLUSH_JOBS = 64;
 
 /**
- * CompareWorker runs computePair on a worker thread, so parsing and diffing never hold up the
+ * ComparisonThread runs computePair on a worker thread, so parsing and diffing never hold up the
  * event loop that serves clients. Jobs travel in batches (one per event-loop turn).
  * Bounded: `run` refuses work beyond `maxPending` (the caller counts it as skipped). A crashed
  * worker fails its pending jobs and is restarted; after MAX_RESTARTS in a minute it is given up
  * (`alive` turns false) and the caller compares inline.
  */
-export class CompareWorker {
+export class ComparisonThread {
   alive = true;
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Done>();
@@ -72,7 +72,7 @@ export class CompareWorker {
   };
 
   private spawn(): Worker {
-    const w = new Worker(new URL("./compare-worker.js", import.meta.url), {
+    const w = new Worker(new URL("./thread-main.js", import.meta.url), {
       workerData: { options: this.options },
     });
     w.unref();
