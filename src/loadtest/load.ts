@@ -23,6 +23,8 @@ export interface PhaseSpec {
   connections: number;
   /** Per-request limit for headers and for body silence. */
   timeoutMs: number;
+  /** Open loop only: unanswered requests allowed at once (default MAX_OPEN_BACKLOG). */
+  maxBacklog?: number;
   /** Closed loop only: stop after this many requests (the check pass sends each request once). */
   maxRequests?: number;
 }
@@ -32,13 +34,19 @@ export interface PhaseOutcome {
   requests: number;
   /** Transport failures plus 5xx answers. */
   errors: number;
-  /** Count per status class (`2xx` ...) and per transport error (`error:UND_ERR_SOCKET` ...). */
+  /** Count per status class (`2xx` ...) and per failure (`error:UND_ERR_SOCKET`, `error:BENCH_BACKLOG` ...). */
   outcomes: Record<string, number>;
   /** From the first send to the last answer. */
   elapsedMs: number;
   /** Latency of answered requests, microseconds. */
   histogram: Histogram;
 }
+
+/**
+ * Open loop: requests sent and not yet answered, at most. A side that falls this far behind has its
+ * further sends counted as errors (`error:BENCH_BACKLOG`) instead of queueing without bound.
+ */
+export const MAX_OPEN_BACKLOG = 10_000;
 
 /** Bytes of each answer read for its fingerprint; the rest is read and counted, not kept. */
 const FINGERPRINT_BYTES = 1 << 20;
@@ -130,13 +138,19 @@ export async function runPhase(
       await Promise.all(Array.from({ length: spec.level }, worker));
     } else {
       const interval = 1000 / spec.level;
-      const inFlight: Promise<void>[] = [];
+      const inFlight = new Set<Promise<void>>();
       for (let k = 0; ;) {
         const now = performance.now();
-        if (now >= end) break;
-        // Everything due by now goes out, each stamped with its own intended time.
+        // Everything due by now goes out, each stamped with its own intended time (also after
+        // a late wake-up past the end: the schedule is rate × duration sends, always).
         for (let due = start + k * interval; due <= now && due < end; due = start + ++k * interval)
-          inFlight.push(one(due));
+          if (inFlight.size >= (spec.maxBacklog ?? MAX_OPEN_BACKLOG))
+            record(cursor++ % requests.length, { error: "BENCH_BACKLOG" }, due);
+          else {
+            const p = one(due).finally(() => inFlight.delete(p));
+            inFlight.add(p);
+          }
+        if (start + k * interval >= end) break;
         await sleep(Math.max(0, start + k * interval - performance.now()));
       }
       await Promise.all(inFlight);
