@@ -105,7 +105,7 @@ describe("cutover bench against Flask (gunicorn) and FastAPI (uvicorn)", { timeo
     assert.equal(report.parity.compared, 4);
   });
 
-  test("the terminal table has every column for both sides; a HAR's POST bodies are sent (400 vs 422 counted)", async () => {
+  test("the terminal table has every column for both sides; a HAR's POST bodies are sent (400 vs 422 counted); a side by pid", async () => {
     const har = join(dir, "traffic.har");
     const entry = (method: string, url: string, body?: string) => ({
       startedDateTime: "2026-01-01T00:00:00.000Z",
@@ -138,8 +138,16 @@ describe("cutover bench against Flask (gunicorn) and FastAPI (uvicorn)", { timeo
     writeFileSync(har, JSON.stringify(log));
     const r = await cli([
       har, "--legacy", flask.url, "--candidate", fastapi.url, "--rounds", "1", "--concurrency", "2", "--duration", "300ms",
+      "--legacy-proc", String(flask.pid),
     ]); // prettier-ignore
     assert.equal(r.code, 0, r.stderr + r.stdout);
+    // By pid: the gunicorn master and its two workers (children are always added).
+    const legacyLine = new RegExp(`^legacy +${flask.url} \\(pid ${flask.pid}: pid (\\d+),(\\d+),(\\d+)\\)$`, "m");
+    assert.match(r.stdout, legacyLine);
+    assert.match(
+      r.stdout,
+      new RegExp(`^candidate ${fastapi.url} \\(port ${fastapi.port}: pid ${fastapi.pid}\\)$`, "m"),
+    );
     const lines = r.stdout.split("\n");
     const header = lines.findIndex((l) =>
       /^LOAD\s+SIDE\s+REQ\/S\s+AVG\s+P50\s+P95\s+P99\s+ERRORS\s+CPU\s+RSS$/.test(l),
