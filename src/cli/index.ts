@@ -19,6 +19,9 @@ usage: cutover <command> [options]
   findings [--route R] [--examples] [--all]   differences found on mirrored traffic
   report --html FILE | --out FILE.json        the parity report, one self-contained file
   accept FINDING --reason R  mark a finding as intended (kept with who and why)
+  bench (FILE.har | --urls FILE) --legacy URL --candidate URL [--rounds 3] [--concurrency 1,10,50]
+        [--rate 100,500] [--duration 10s] [--html FILE] [--legacy-proc|--candidate-proc PID|NAME|port:N]
+                             legacy vs candidate under the same load: req/s, latency, CPU, RSS, differing answers
 
 options: -c/--config FILE (default cutover.yaml), --admin URL, --token T, --json, --reason TEXT, -h/--help
 `;
@@ -45,6 +48,14 @@ async function main(argv: string[]): Promise<number> {
       html: { type: "string" },
       out: { type: "string" },
       workers: { type: "string" },
+      urls: { type: "string" },
+      legacy: { type: "string" },
+      candidate: { type: "string" },
+      rounds: { type: "string" },
+      concurrency: { type: "string" },
+      rate: { type: "string" },
+      "legacy-proc": { type: "string" },
+      "candidate-proc": { type: "string" },
     },
   });
   const [command, ...args] = positionals;
@@ -102,6 +113,15 @@ async function main(argv: string[]): Promise<number> {
       break;
     case "accept":
       result = await (await import("./commands/findings.js")).accept(admin(), args[0], values.reason);
+      break;
+    case "bench":
+      result = await (
+        await import("./commands/bench.js")
+      ).bench(
+        { ...values, har: args[0], legacyProc: values["legacy-proc"], candidateProc: values["candidate-proc"] },
+        process.stderr.isTTY && !json ? (line) => process.stderr.write(`\r\x1b[K${line}`) : undefined,
+      );
+      if (process.stderr.isTTY && !json) process.stderr.write("\r\x1b[K");
       break;
     default:
       throw new CutoverError("CUTOVER_ERR_USAGE", `unknown command "${command}"\n\n${USAGE}`);

@@ -63,6 +63,9 @@ export const ERROR_CODES = {
     exit: 2,
     message: "that rollout action is not allowed in the current state",
   },
+  // cutover bench (side-by-side load test).
+  CUTOVER_ERR_BENCH_INPUT: { status: 400, exit: 2, message: "the bench input (URL list or HAR) cannot be used" },
+  CUTOVER_ERR_BENCH_UPSTREAM: { status: 502, exit: 3, message: "an upstream under bench did not answer" },
 
   // Runtime.
   CUTOVER_ERR_LISTEN: { status: 500, exit: 1, message: "could not listen on the configured address" },
