@@ -163,23 +163,30 @@ function compareEvent(i: number, x: Parsed, y: Parsed, opts: SseDiffOptions, out
     });
   }
   if (dataEqual(x, y)) return;
-  let detail: string | undefined;
   if (x.json && y.json) {
+    // JSON data is diffed like a JSON body, each difference at its own path inside the event
+    // (sse[2].data.at), so noise is learned per field and format changes are found there too.
     const inner: Difference[] = [];
     diffJson(x.json.value, y.json.value, opts, inner);
-    if (inner.length === 0) return; // only ignored paths differ
-    const paths = inner.slice(0, 5).map((d) => `${d.path} (${d.kind})`);
-    detail = `data JSON differs at ${paths.join(", ")}${inner.length > 5 ? ` and ${inner.length - 5} more` : ""}`;
+    for (const d of inner) out.push(inSseData(d, i));
+    return;
   }
-  const d: Difference = {
+  out.push({
     kind: "sse_event_changed",
     path: `sse[${i}].data`,
-    groupPath: "sse[*].data",
+    groupPath: SSE_DATA,
     legacy: clip(redactText(x.data).text),
     candidate: clip(redactText(y.data).text),
-  };
-  if (detail !== undefined) d.detail = detail;
-  out.push(d);
+  });
+}
+
+/** The group path root of JSON inside SSE event data; JSON paths continue from it ("sse[*].data.at"). */
+export const SSE_DATA = "sse[*].data";
+
+/** A JSON body difference moved inside event `i`'s data: "$.at" → "sse[i].data.at". */
+function inSseData(d: Difference, i: number): Difference {
+  const move = (p: string, root: string): string => (p.startsWith("$") ? root + p.slice(1) : root);
+  return { ...d, path: move(d.path, `sse[${i}].data`), groupPath: move(d.groupPath, SSE_DATA) };
 }
 
 // A stream counts as "streamed" when its chunks spread over at least this long; below it, local

@@ -82,7 +82,7 @@ describe("renderHtmlReport", () => {
   it("shows routes with rate ± CI, findings, noise apart, accepted with reasons", () => {
     assert.match(html, /<h2 id="routes">Routes<\/h2>/);
     assert.match(html, /100\.00% \(95% CI 83\.89%–100\.00%\)/, "every request had the datetime drift");
-    assert.match(html, /value_changed<\/span><\/td><td class="mono">\$\.created/);
+    assert.match(html, /format_changed<\/span><\/td><td class="mono">\$\.created/);
     assert.match(
       html,
       /<h2 id="noise">[\s\S]*probable noise: generated value[\s\S]*legacy&#39;s header:x-note is generated[\s\S]*<h2 id="accepted">/,
