@@ -177,6 +177,17 @@ describe("noise inside SSE event data", () => {
     assert.equal(r.get("value_changed sse[*].data.at")?.cls, "noise_generated");
   });
 
+  it("a noisy stream with an event missing in the middle: aligned by name, id and shape, one missing event", () => {
+    const without2 = (i: number): string =>
+      events(i + 1)
+        .split("\n\n")
+        .filter((e) => !e.includes("id: 2"))
+        .join("\n\n");
+    const r = run(8, (i) => sse(events(i), without2(i)));
+    assert.deepEqual(real(r), ["sse_event_missing sse[*]"]);
+    assert.equal(r.get("value_changed sse[*].data.at")?.cls, "noise_generated");
+  });
+
   it("a timestamp whose format changed inside event data is a format_changed", () => {
     const r = run(8, (i) => sse(events(i, "status", ""), events(i + 1)));
     assert.deepEqual(real(r), ["format_changed sse[*].data.at"]);
