@@ -52,6 +52,6 @@ routes:
 # rollout:
 #   stages: [shadow, 1, 5, 25, 50, 100]
 #   min_duration: 10m
-#   margins: { error_rate: +0.5pt, p95_latency: +20%, parity: 0.1% }
+#   margins: { error_rate: +0.5pt, p95_latency: +20% and +25ms, parity: 0.1% }
 #   on_timeout: hold
 `;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { duration, listenAddress, size } from "./units.js";
+import { duration, listenAddress, parseLatencyMargin, size } from "./units.js";
 
 /**
  * The canonical configuration schema. Every field documents its meaning and default here;
@@ -95,8 +95,18 @@ const judgeMargins = z
   .object({
     /** Allowed error-rate increase, in percentage points ("+0.5pt" or 0.5). Default 0.5. */
     error_rate: z.union([z.number(), z.string()]).default(0.5),
-    /** Allowed p95 latency increase relative to legacy ("+20%" or 20). Default 20. */
-    p95_latency: z.union([z.number(), z.string()]).default(20),
+    /**
+     * Allowed p95 latency increase over legacy: a relative part and an absolute floor, and the
+     * candidate counts as slower only when worse by both ("+20% and +25ms"; "+50%" or 50 keeps the
+     * +25ms floor, "+10ms" keeps +20%, "+0ms" removes the floor). Default "+20% and +25ms".
+     */
+    p95_latency: z
+      .union([z.number().nonnegative(), z.string()])
+      .superRefine((v, ctx) => {
+        const r = parseLatencyMargin(v);
+        if ("error" in r) ctx.addIssue({ code: "custom", message: r.error });
+      })
+      .default("+20% and +25ms"),
     /** Allowed parity mismatch rate, percent of mirrored requests ("0.1%" or 0.1). Default 0.1. */
     parity: z.union([z.number(), z.string()]).default(0.1),
   })
@@ -118,7 +128,7 @@ const rolloutSchema = z
     min_requests: z.number().int().min(1).optional(),
     /** How often the judge evaluates. Default 5s. */
     interval: duration.default(5000),
-    margins: judgeMargins.default({ error_rate: 0.5, p95_latency: 20, parity: 0.1 }),
+    margins: judgeMargins.default({ error_rate: 0.5, p95_latency: "+20% and +25ms", parity: 0.1 }),
     /** What happens when max_duration passes without a promote verdict. Default hold. */
     on_timeout: z.enum(["hold", "rollback"]).default("hold"),
     /** Whether the judge promotes by itself (`auto`) or waits for `cutover promote` (`manual`). Default auto. */

@@ -27,6 +27,35 @@ export const size = z.union([z.number().int().nonnegative(), z.string()]).transf
   return Math.round(Number(m[1]) * (BYTES[m[2].toLowerCase()] ?? 1));
 });
 
+const LATENCY_PART = /^\+?\s*(\d+(?:\.\d+)?)\s*(%|ms|s)?$/;
+
+/** Default p95 latency margin: +20% relative and +25 ms absolute (see docs/config.md). */
+export const DEFAULT_P95_MARGIN = { p95: 0.2, p95FloorMs: 25 } as const;
+
+/**
+ * The p95 latency margin: "+20% and +25ms" (also "+25ms and +20%", "+20%, +25ms", "+20% & 25ms"),
+ * "+20%" or "+25ms" alone (the other part keeps its default), or a number (percent). A candidate
+ * is slower only when worse than legacy by both parts.
+ */
+export function parseLatencyMargin(v: number | string): { p95: number; p95FloorMs: number } | { error: string } {
+  if (typeof v === "number")
+    return Number.isFinite(v) && v >= 0 ? { ...DEFAULT_P95_MARGIN, p95: v / 100 } : { error: `${v} is negative` };
+  const out: { p95: number; p95FloorMs: number } = { ...DEFAULT_P95_MARGIN };
+  const seen = new Set<string>();
+  for (const part of v.trim().split(/\s*(?:\band\b|&|,)\s*/i)) {
+    const m = LATENCY_PART.exec(part);
+    const unit = m?.[2] ?? "%";
+    const kind = unit === "%" ? "relative" : "absolute";
+    if (!m?.[1] || seen.has(kind))
+      return { error: `"${v}" is not a latency margin (use e.g. "+20% and +25ms", "+20%" or "+25ms")` };
+    seen.add(kind);
+    const n = Number(m[1]);
+    if (unit === "%") out.p95 = n / 100;
+    else out.p95FloorMs = unit === "s" ? n * 1000 : n;
+  }
+  return out;
+}
+
 /** host:port, with port 0 allowed (an ephemeral port, for tests). */
 export const listenAddress = z.string().refine((v) => /^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(v), {
   message: 'must be "host:port", e.g. 0.0.0.0:8080 or 127.0.0.1:9901',

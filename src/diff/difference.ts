@@ -14,6 +14,7 @@ export type DiffKind =
   | "field_renamed"
   | "type_changed"
   | "value_changed"
+  | "format_changed"
   | "null_vs_absent"
   | "list_order"
   | "sse_event_missing"
@@ -31,6 +32,7 @@ export const DIFF_KINDS: readonly DiffKind[] = [
   "field_added",
   "field_renamed",
   "type_changed",
+  "format_changed",
   "value_changed",
   "null_vs_absent",
   "list_order",

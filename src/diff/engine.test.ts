@@ -115,15 +115,15 @@ describe("diffResponses: client-visible drift is reported", () => {
       groupPath: "$.price",
       legacy: '"10.10"',
       candidate: "10.1",
-      detail: "string → number",
+      detail: "string (decimal string) → number",
     });
   });
 
-  it("RFC 822 vs ISO 8601 datetimes are value_changed, with the format change named", () => {
+  it("RFC 822 vs ISO 8601 datetimes are format_changed, both formats named", () => {
     const [l, c] = flaskPair({ created: "Tue, 02 Jan 2024 03:04:05 GMT" }, { created: "2024-01-02T03:04:05.678000" });
     const [d] = diffResponses(l, c, FLASK_FASTAPI);
-    assert.equal(d?.kind, "value_changed");
-    assert.equal(d.detail, "format rfc822-date → iso-datetime");
+    assert.equal(d?.kind, "format_changed");
+    assert.equal(d.detail, "RFC 822 date → ISO 8601 date-time (no zone, fraction)");
   });
 
   it('404: Werkzeug HTML page vs {"detail":"Not Found"} is content_type_changed + body_changed', () => {

@@ -1,5 +1,7 @@
 import { REDACTED } from "../redact/keys.js";
 import { clip } from "./json-stringify.js";
+import { jwtChange, splitJwts } from "./jwt.js";
+import { formatChange } from "./shape.js";
 import { isJsonMedia, parseContentType, type ContentType } from "./media.js";
 import type { ActiveRules } from "./presets.js";
 import type { Difference } from "./types.js";
@@ -111,12 +113,40 @@ export function diffHeaders(
     const sb = joined(vb);
     if (va === sb || va.trim() === sb.trim()) continue;
     if (SET_HEADERS.has(name) && asSet(va, name) === asSet(sb, name)) continue;
-    out.push(headerDiff("header_changed", name, va, sb, ctx));
+    diffHeaderValue(name, va, sb, ctx, out);
   }
   for (const name in b) {
     if (name === "content-type" || name in a || skipped(name, ctx)) continue;
     out.push(headerDiff("header_added", name, undefined, joined(b[name] ?? ""), ctx));
   }
+}
+
+/**
+ * Two different values of one header. JWTs inside (Authorization-style tokens, Set-Cookie) are
+ * compared by algorithm, claims and lifetime, the rest of the text as usual; a value whose format
+ * class changed (UUID → hex request id, RFC 822 → ISO date) is a format_changed.
+ */
+function diffHeaderValue(name: string, va: string, vb: string, ctx: HeaderDiffContext, out: Difference[]): void {
+  const ja = splitJwts(va);
+  const jb = splitJwts(vb);
+  if (ja.tokens.length > 0 && ja.tokens.length === jb.tokens.length) {
+    const changes = ja.tokens.map((t, i) => jwtChange(t, jb.tokens[i] ?? "")).filter((c) => c !== undefined);
+    if (changes.length > 0) {
+      const d = headerDiff("format_changed", name, va, vb, ctx, true);
+      d.detail = changes.join("; ");
+      out.push(d);
+    }
+    if (ja.rest !== jb.rest) out.push(headerDiff("header_changed", name, va, vb, ctx, true));
+    return;
+  }
+  const fmt = formatChange(va.trim(), vb.trim(), true);
+  if (fmt === undefined) {
+    out.push(headerDiff("header_changed", name, va, vb, ctx));
+    return;
+  }
+  const d = headerDiff("format_changed", name, va, vb, ctx);
+  d.detail = fmt;
+  out.push(d);
 }
 
 function headerDiff(
@@ -125,10 +155,11 @@ function headerDiff(
   legacy: string | undefined,
   candidate: string | undefined,
   ctx: HeaderDiffContext,
+  holdsToken = false,
 ): Difference {
   const path = `header:${name}`;
   const d: Difference = { kind, path, groupPath: path };
-  const mask = ctx.sensitive.has(name);
+  const mask = holdsToken || ctx.sensitive.has(name);
   if (legacy !== undefined) d.legacy = mask ? REDACTED : clip(legacy);
   if (candidate !== undefined) d.candidate = mask ? REDACTED : clip(candidate);
   return d;

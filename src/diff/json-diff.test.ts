@@ -38,7 +38,7 @@ describe("diffJson: classification", () => {
 
   it('type_changed: "42" vs 42, number vs null, object vs list', () => {
     assert.deepEqual(brief(diff({ a: "42", b: 1, c: {} }, { a: 42, b: null, c: [] })), [
-      "type_changed $.a (string → number)",
+      "type_changed $.a (string (integer string) → number)",
       "type_changed $.b (number → null)",
       "type_changed $.c (object → array)",
     ]);

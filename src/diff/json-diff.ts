@@ -2,7 +2,8 @@ import { diffArray } from "./json-array.js";
 import { emit, push, typeOf, MAX_JSON_DIFFERENCES, type Ctx } from "./json-ctx.js";
 import { isUnsafeNumber, numbersEqual, type ExactNumber } from "../json/parse.js";
 import { depthMask, matchesAt, type PathPattern } from "../json/path.js";
-import { formatChange } from "./shape.js";
+import { isJwt, jwtChange } from "./jwt.js";
+import { formatChange, numberFormat, numberFormatChange, stringFormat } from "./shape.js";
 import type { Difference } from "./types.js";
 
 /**
@@ -75,17 +76,21 @@ function diffValue(ctx: Ctx, a: unknown, b: unknown): void {
   const ta = typeOf(a);
   const tb = typeOf(b);
   if (ta !== tb) {
-    emit(ctx, "type_changed", a, b, `${ta} → ${tb}`);
+    emit(ctx, "type_changed", a, b, `${typeWithFormat(ta, a)} → ${typeWithFormat(tb, b)}`);
     return;
   }
   switch (ta) {
     case "number":
       if (typeof a === "number" && isUnsafeNumber(a)) ctx.unsafe = true;
       if (typeof b === "number" && isUnsafeNumber(b)) ctx.unsafe = true;
-      if (!numbersEqual(a as number | ExactNumber, b as number | ExactNumber)) emit(ctx, "value_changed", a, b);
+      if (!numbersEqual(a as number | ExactNumber, b as number | ExactNumber)) {
+        const fmt = typeof a === "number" && typeof b === "number" ? numberFormatChange(a, b) : undefined;
+        if (fmt === undefined) emit(ctx, "value_changed", a, b);
+        else emit(ctx, "format_changed", a, b, fmt);
+      }
       return;
     case "string":
-      emit(ctx, "value_changed", a, b, formatChange(a as string, b as string));
+      diffString(ctx, a as string, b as string);
       return;
     case "boolean":
       emit(ctx, "value_changed", a, b);
@@ -101,6 +106,30 @@ function diffValue(ctx: Ctx, a: unknown, b: unknown): void {
       diffObject(ctx, a as Record<string, unknown>, b as Record<string, unknown>);
       return;
   }
+}
+
+/**
+ * Two different strings: a JWT pair by algorithm, claims and lifetime only (never by value); a
+ * change of format class (naive → zoned timestamp, UUID → integer string) is `format_changed`,
+ * which noise can never explain away; anything else is a value change.
+ */
+function diffString(ctx: Ctx, a: string, b: string): void {
+  if (isJwt(a) && isJwt(b)) {
+    const change = jwtChange(a, b);
+    if (change !== undefined) emit(ctx, "format_changed", a, b, change);
+    return;
+  }
+  const fmt = formatChange(a, b);
+  if (fmt === undefined) emit(ctx, "value_changed", a, b);
+  else emit(ctx, "format_changed", a, b, fmt);
+}
+
+/** "string (decimal string)", "number (epoch seconds)", or the bare JSON type. */
+function typeWithFormat(t: string, v: unknown): string {
+  const f = typeof v === "string" ? stringFormat(v) : undefined;
+  if (f?.formatted) return `${t} (${f.label})`;
+  const n = typeof v === "number" ? numberFormat(v) : undefined;
+  return n === undefined ? t : `${t} (${n})`;
 }
 
 function deepFallback(ctx: Ctx, a: unknown, b: unknown): void {

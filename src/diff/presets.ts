@@ -112,7 +112,9 @@ export const REPORTED_ON_PURPOSE: readonly string[] = [
   "status codes: 404 vs 307 trailing-slash redirects, 308 vs 307, 400 vs 422, 405 on HEAD/OPTIONS",
   'error body shapes and content types: HTML error pages vs {"detail": …}',
   "text/html vs text/plain vs application/json for the same body (browsers render them differently)",
-  "datetime formats (RFC 822 vs ISO 8601), Decimal as string vs float, 1 vs null",
+  "datetime formats (RFC 822 vs ISO 8601, with or without a zone or fraction), Decimal as string vs float, 1 vs null",
+  "format changes of timestamps, ids and tokens (format_changed), even where the values themselves are noise",
+  "JWTs: algorithm, claim set and lifetime (never their values)",
   "null vs absent fields, list order, CORS header values on requests with Origin",
   "SSE event sequences and delivery (GZipMiddleware buffering a stream)",
 ];

@@ -1,3 +1,5 @@
+import { isJwt } from "./jwt.js";
+
 /**
  * The "shape" of a value: what kind of generated or formatted thing it looks like. Used twice:
  * the engine names format changes ("rfc822-date → iso-datetime", the classic Flask → FastAPI
@@ -80,13 +82,66 @@ const FORMATTED: ReadonlySet<Shape> = new Set<Shape>([
   "decimal-string",
 ]);
 
+const SHAPE_LABEL: Partial<Record<Shape, string>> = {
+  uuid: "UUID",
+  "iso-date": "ISO 8601 date",
+  "rfc822-date": "RFC 822 date",
+  "epoch-seconds": "epoch seconds",
+  "epoch-millis": "epoch milliseconds",
+  "hex-token": "hex token",
+  "base64-token": "base64 token",
+  "integer-string": "integer string",
+  "decimal-string": "decimal string",
+  string: "text",
+};
+
+const ISO_PARTS = /^\d{4}-\d{2}-\d{2}([T ])\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
 /**
- * "rfc822-date → iso-datetime" when two strings have different recognisable formats; undefined
- * when the formats match or neither is recognisable.
+ * The format class of an ISO 8601 date-time: separator, precision (presence of seconds and of a
+ * fraction, not its digit count: Go and chrono trim trailing zeros) and zone (none, Z or an offset).
  */
-export function formatChange(legacy: string, candidate: string): string | undefined {
-  const a = stringShape(legacy);
-  const b = stringShape(candidate);
-  if (a === b || (!FORMATTED.has(a) && !FORMATTED.has(b))) return undefined;
-  return `format ${a} → ${b}`;
+function isoLabel(s: string): string {
+  const m = ISO_PARTS.exec(s);
+  if (!m) return "ISO 8601 date-time";
+  const zone =
+    m[4] === undefined ? "no zone" : m[4] === "Z" ? "zone Z" : m[4].includes(":") ? "offset ±hh:mm" : "offset ±hhmm";
+  const precision = m[3] !== undefined ? "fraction" : m[2] !== undefined ? "seconds" : "minutes";
+  return `ISO 8601 date-time (${zone}, ${precision}${m[1] === " " ? ", space separator" : ""})`;
+}
+
+/** The format class of a string, in words ("ISO 8601 date-time (no zone, fraction)", "UUID", "text"). */
+export function stringFormat(s: string): { label: string; formatted: boolean } {
+  if (isJwt(s)) return { label: "JWT", formatted: true };
+  const shape = stringShape(s);
+  if (shape === "iso-datetime") return { label: isoLabel(s), formatted: true };
+  return { label: SHAPE_LABEL[shape] ?? shape, formatted: FORMATTED.has(shape) };
+}
+
+/** The format class of a number when it has one (epoch seconds or milliseconds, whole or fractional). */
+export function numberFormat(n: number): string | undefined {
+  const whole = Number.isInteger(n);
+  const abs = Math.trunc(n);
+  const label = SHAPE_LABEL[numberShape(abs)];
+  if (abs < EPOCH_S_MIN || label === undefined) return undefined;
+  return whole ? label : `${label}, fractional`;
+}
+
+/**
+ * "RFC 822 date → ISO 8601 date-time (no zone, fraction)" when two strings have different
+ * recognisable formats; undefined when the formats match or neither is recognisable (with
+ * `both`: unless both are).
+ */
+export function formatChange(legacy: string, candidate: string, both = false): string | undefined {
+  const a = stringFormat(legacy);
+  const b = stringFormat(candidate);
+  if (a.label === b.label || (both ? !a.formatted || !b.formatted : !a.formatted && !b.formatted)) return undefined;
+  return `${a.label} → ${b.label}`;
+}
+
+/** The same for two numbers: only when both have a format (epoch seconds → epoch milliseconds). */
+export function numberFormatChange(legacy: number, candidate: number): string | undefined {
+  const a = numberFormat(legacy);
+  const b = numberFormat(candidate);
+  return a !== undefined && b !== undefined && a !== b ? `${a} → ${b}` : undefined;
 }

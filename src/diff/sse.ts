@@ -52,14 +52,22 @@ export function parseSse(text: string): SseEvent[] {
 
 interface Parsed extends SseEvent {
   json?: { value: unknown };
+  /** What events are aligned on: name, id, retry and the data's JSON keys (or the data itself). */
+  key: string;
 }
 
 function withJson(e: SseEvent): Parsed {
+  const head = `${e.event}\u0000${e.id ?? ""}\u0000${e.retry ?? ""}\u0000`;
   const c = e.data.trimStart().charCodeAt(0);
   // Only objects, arrays and strings are worth parsing; "42" and "ok" compare fine as text.
-  if (c !== 123 && c !== 91 && c !== 34) return e;
+  if (c !== 123 && c !== 91 && c !== 34) return { ...e, key: head + e.data };
   const r = parseJson(e.data);
-  return r.ok ? { ...e, json: { value: r.value } } : e;
+  if (!r.ok) return { ...e, key: head + e.data };
+  // Events whose values vary (a timestamp in each) still align by their shape, so a noisy stream
+  // with one event missing pairs the rest correctly.
+  const v = r.value;
+  const shape = v !== null && typeof v === "object" && !Array.isArray(v) ? Object.keys(v).sort().join(",") : e.data;
+  return { ...e, json: { value: v }, key: head + shape };
 }
 
 function dataEqual(x: Parsed, y: Parsed): boolean {
@@ -74,29 +82,38 @@ function eventsEqual(x: Parsed, y: Parsed): boolean {
 // Above this many cells the alignment falls back to positional comparison (bounded CPU per pair).
 const MAX_LCS_CELLS = 250_000;
 
-/** Pairs (i, j) of equal events along a longest common subsequence. */
+/**
+ * Pairs (i, j) of events along a heaviest common subsequence: an equal event weighs 2, one with the
+ * same name, id and shape (values differ: noise, or a changed value) weighs 1. Equal events anchor
+ * the alignment; noisy streams still align by shape.
+ */
 function align(a: Parsed[], b: Parsed[]): [number, number][] {
   const n = a.length;
   const m = b.length;
+  const weight = (x: Parsed | undefined, y: Parsed | undefined): number =>
+    !x || !y || x.key !== y.key ? 0 : eventsEqual(x, y) ? 2 : 1;
   if (n * m > MAX_LCS_CELLS) {
     const pairs: [number, number][] = [];
-    for (let i = 0; i < Math.min(n, m); i++) if (eventsEqual(a[i] as Parsed, b[i] as Parsed)) pairs.push([i, i]);
+    for (let i = 0; i < Math.min(n, m); i++) if (a[i]?.key === b[i]?.key) pairs.push([i, i]);
     return pairs;
   }
   const w = m + 1;
   const t = new Uint32Array((n + 1) * w);
+  const wt = new Uint8Array(n * m);
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
-      t[i * w + j] = eventsEqual(a[i] as Parsed, b[j] as Parsed)
-        ? (t[(i + 1) * w + j + 1] ?? 0) + 1
-        : Math.max(t[(i + 1) * w + j] ?? 0, t[i * w + j + 1] ?? 0);
+      const x = weight(a[i], b[j]);
+      wt[i * m + j] = x;
+      const skip = Math.max(t[(i + 1) * w + j] ?? 0, t[i * w + j + 1] ?? 0);
+      t[i * w + j] = x > 0 ? Math.max(skip, (t[(i + 1) * w + j + 1] ?? 0) + x) : skip;
     }
   }
   const pairs: [number, number][] = [];
   let i = 0;
   let j = 0;
   while (i < n && j < m) {
-    if (eventsEqual(a[i] as Parsed, b[j] as Parsed)) pairs.push([i++, j++]);
+    const x = wt[i * m + j] ?? 0;
+    if (x > 0 && t[i * w + j] === (t[(i + 1) * w + j + 1] ?? 0) + x) pairs.push([i++, j++]);
     else if ((t[(i + 1) * w + j] ?? 0) >= (t[i * w + j + 1] ?? 0)) i++;
     else j++;
   }
@@ -138,6 +155,10 @@ export function diffSse(
       else if (x) out.push(seqDiff("sse_event_missing", pi + k, preview(x), undefined));
       else if (y) out.push(seqDiff("sse_event_extra", pj + k, undefined, preview(y)));
     }
+    // The aligned pair itself: same name, id and shape, the values may still differ.
+    const x = a[i];
+    const y = b[j];
+    if (x && y && !eventsEqual(x, y)) compareEvent(i, x, y, opts, out);
     pi = i + 1;
     pj = j + 1;
   }
@@ -163,23 +184,30 @@ function compareEvent(i: number, x: Parsed, y: Parsed, opts: SseDiffOptions, out
     });
   }
   if (dataEqual(x, y)) return;
-  let detail: string | undefined;
   if (x.json && y.json) {
+    // JSON data is diffed like a JSON body, each difference at its own path inside the event
+    // (sse[2].data.at), so noise is learned per field and format changes are found there too.
     const inner: Difference[] = [];
     diffJson(x.json.value, y.json.value, opts, inner);
-    if (inner.length === 0) return; // only ignored paths differ
-    const paths = inner.slice(0, 5).map((d) => `${d.path} (${d.kind})`);
-    detail = `data JSON differs at ${paths.join(", ")}${inner.length > 5 ? ` and ${inner.length - 5} more` : ""}`;
+    for (const d of inner) out.push(inSseData(d, i));
+    return;
   }
-  const d: Difference = {
+  out.push({
     kind: "sse_event_changed",
     path: `sse[${i}].data`,
-    groupPath: "sse[*].data",
+    groupPath: SSE_DATA,
     legacy: clip(redactText(x.data).text),
     candidate: clip(redactText(y.data).text),
-  };
-  if (detail !== undefined) d.detail = detail;
-  out.push(d);
+  });
+}
+
+/** The group path root of JSON inside SSE event data; JSON paths continue from it ("sse[*].data.at"). */
+export const SSE_DATA = "sse[*].data";
+
+/** A JSON body difference moved inside event `i`'s data: "$.at" → "sse[i].data.at". */
+function inSseData(d: Difference, i: number): Difference {
+  const move = (p: string, root: string): string => (p.startsWith("$") ? root + p.slice(1) : root);
+  return { ...d, path: move(d.path, `sse[${i}].data`), groupPath: move(d.groupPath, SSE_DATA) };
 }
 
 // A stream counts as "streamed" when its chunks spread over at least this long; below it, local

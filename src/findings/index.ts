@@ -1,7 +1,19 @@
 /** Findings: differences grouped per route, kind and path, with rates, examples and an HTML report. */
 export { FindingsAggregator, findingId, type AggregatorOptions, MAX_EXAMPLE_DIFFERENCES } from "./aggregator.js";
 export { buildReport, type ReportData } from "./report-data.js";
-export { renderHtmlReport, formatRate } from "./report-html.js";
+export { renderHtmlReport, REPORT_LIMITS, type ReportLimits } from "./report-html.js";
+export {
+  compareFindings,
+  endpointOf,
+  formatRate,
+  groupByEndpoint,
+  kindLabel,
+  noiseLabel,
+  SEVERITIES,
+  severityOf,
+  type EndpointGroup,
+  type Severity,
+} from "./present.js";
 export { summarizeResponse } from "./summary.js";
 export { wilson } from "./wilson.js";
 export type {

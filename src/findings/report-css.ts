@@ -5,7 +5,7 @@ export const REPORT_CSS = `
 @media (prefers-color-scheme: dark) { :root { --fg: #e6e9ef; --muted: #9aa3b2; --bg: #14171c; --panel: #1d2128;
   --line: #2d333d; --hl: #4a3f12; --real: #f97066; --noise: #9aa3b2; --ok: #47cd89; --accent: #84adff; } }
 * { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 1400px; padding: 24px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif;
+body { margin: 0 auto; max-width: 1240px; padding: 24px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif;
   color: var(--fg); background: var(--bg); }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 0; display: inline; } .muted { color: var(--muted); }
@@ -30,4 +30,16 @@ table.headers td { padding: 2px 6px; font-size: 12.5px; word-break: break-all; }
 ul.diffs { margin: 6px 0; padding-left: 18px; } ul.diffs li { margin: 2px 0; }
 .note { font-size: 12.5px; color: var(--muted); }
 a { color: var(--accent); }
+/* Nothing may widen the page past the window: long paths, values and tokens wrap anywhere. */
+td, li, summary, p, h3, .mono, .example b { overflow-wrap: anywhere; }
+pre.body { max-width: 100%; }
+.summary .lead { font-size: 15px; }
+table.severity td:first-child { width: 45%; }
+ul.top { margin: 6px 0; padding-left: 18px; } ul.top li { margin: 3px 0; }
+section.endpoint { margin: 18px 0 8px; }
+section.endpoint > h3 { display: block; font-size: 15px; margin: 0 0 4px; }
+section.endpoint > h3 .muted { font-weight: normal; font-size: 13px; }
+details.finding > summary .meta { color: var(--muted); font-size: 12.5px; margin-left: 6px; }
+details.finding > summary .change { font-size: 12px; }
+.kind.real { color: var(--real); } .kind.noise { color: var(--noise); }
 `;

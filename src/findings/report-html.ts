@@ -1,47 +1,44 @@
-import type { Difference } from "../diff/types.js";
+import {
+  countBySeverity,
+  endpointOf,
+  formatRate,
+  groupByEndpoint,
+  kindLabel,
+  SEVERITIES,
+  severityOf,
+} from "./present.js";
 import type { ReportData } from "./report-data.js";
 import { REPORT_CSS } from "./report-css.js";
-import { isAtOrBelow, prettyJsonLines } from "./report-json.js";
-import type { Example, FindingView, Rate, ResponseSummary } from "./types.js";
+import { esc, findingDetails, REPORT_LIMITS, time, type Budget, type ReportLimits } from "./report-finding.js";
+import type { FindingView, RouteSummary } from "./types.js";
+
+export { esc, REPORT_LIMITS, type ReportLimits } from "./report-finding.js";
+export { formatRate } from "./present.js";
 
 /**
  * renderHtmlReport: the findings as one self-contained HTML document (inline CSS, no scripts,
- * no external assets). Every piece of data goes through esc(): bodies, headers and paths come
- * from upstream responses and must never become markup.
+ * no external assets), for a reviewer: a summary first (endpoints compared, real differences by
+ * how likely they break clients), then the findings grouped by endpoint, each collapsed on its
+ * examples; noise, accepted and ignored ones apart. Fits a 1280 px window without horizontal
+ * scrolling and stays within a size budget (REPORT_LIMITS) however many findings there are.
  */
-
-export function esc(s: string | number | undefined): string {
-  return String(s ?? "")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
-
-const pct = (x: number): string => `${(x * 100).toFixed(x > 0 && x < 0.001 ? 3 : 2)}%`;
-const time = (ms: number): string =>
-  new Date(ms)
-    .toISOString()
-    .replace("T", " ")
-    .replace(/\.\d+Z$/, "Z");
-
-export function formatRate(r: Rate): string {
-  return `${pct(r.rate)} (95% CI ${pct(r.low)}–${pct(r.high)})`;
-}
-
-const NOISE_LABEL: Record<FindingView["noise"], string> = {
-  real: "real",
-  noise_secondary: "noise: legacy differs from itself",
-  noise_generated: "probable noise: generated value",
-};
-
-export function renderHtmlReport(data: ReportData): string {
+export function renderHtmlReport(data: ReportData, limits: ReportLimits = REPORT_LIMITS): string {
   const visible = data.findings.filter((f) => !f.ignored);
   const real = visible.filter((f) => f.noise === "real" && !f.accepted);
   const noise = visible.filter((f) => f.noise !== "real" && !f.accepted);
   const accepted = visible.filter((f) => f.accepted);
   const ignored = data.findings.filter((f) => f.ignored);
+  const budget: Budget = { left: limits.exampleBudget, omitted: 0 };
+  const realHtml = real.length
+    ? endpointSections(real, data.routes, limits, budget)
+    : `<p class="ok">No real differences.</p>`;
+  // Noise and accepted findings come after every real one, so they get what the budget has left.
+  const noiseHtml = noise.length
+    ? endpointSections(noise, data.routes, { ...limits, examples: 1 }, budget)
+    : `<p class="muted">None.</p>`;
+  const acceptedHtml = accepted.length
+    ? endpointSections(accepted, data.routes, { ...limits, examples: 1 }, budget)
+    : `<p class="muted">None.</p>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -52,16 +49,18 @@ export function renderHtmlReport(data: ReportData): string {
 </head>
 <body>
 <h1>${esc(data.title)}</h1>
-<p class="muted">Generated ${esc(time(data.generatedAt))} · ${real.length} real finding(s), ${noise.length} noise, ${accepted.length} accepted, ${ignored.length} ignored by config</p>
-${routesSection(data)}
-<h2 id="real">Findings</h2>
-${real.length ? findingsTable(real) + real.map(findingDetails).join("\n") : `<p class="ok">No real differences.</p>`}
+<p class="muted">Generated ${esc(time(data.generatedAt))}</p>
+${summarySection(data, real, noise.length, accepted.length, ignored.length)}
+<h2 id="real">Real differences by endpoint</h2>
+<p class="note">Most client-breaking first; each finding opens on its examples, legacy and candidate side by side.</p>
+${realHtml}
 <h2 id="noise">Noise (shown apart, not counted)</h2>
-<p class="note">Differences that legacy also shows against itself (legacy-secondary), or at fields whose legacy value is generated per request.</p>
-${noise.length ? findingsTable(noise, true) + noise.map(findingDetails).join("\n") : `<p class="muted">None.</p>`}
+<p class="note">Differences that legacy also shows against itself (legacy-secondary), or at fields whose legacy value is generated per request. A format change is never noise.</p>
+${noiseHtml}
 <h2 id="accepted">Accepted (not counted)</h2>
-${accepted.length ? acceptedTable(accepted) + accepted.map(findingDetails).join("\n") : `<p class="muted">None.</p>`}
+${acceptedHtml}
 ${ignored.length ? ignoredSection(ignored) : ""}
+${routesSection(data.routes)}
 ${presetsSection(data)}
 ${redactionSection(data)}
 </body>
@@ -69,118 +68,80 @@ ${redactionSection(data)}
 `;
 }
 
-function routesSection(data: ReportData): string {
-  const rows = data.routes
+function summarySection(
+  data: ReportData,
+  real: readonly FindingView[],
+  noise: number,
+  accepted: number,
+  ignored: number,
+): string {
+  const compared = data.routes.filter((r) => r.mirrored > 0);
+  const mirrored = compared.reduce((n, r) => n + r.mirrored, 0);
+  const endpointsWithReal = new Set(real.map((f) => `${f.routeName}\u0000${endpointOf(f)}`)).size;
+  const counts = countBySeverity(real);
+  const rows = SEVERITIES.map((s) => {
+    const fs = real.filter((f) => severityOf(f.kind) === s.id);
+    const kinds = [...new Set(fs.map((f) => kindLabel(f.kind)))].join(", ");
+    const eps = new Set(fs.map((f) => endpointOf(f))).size;
+    return `<tr class="${counts[s.id] ? "" : "muted"}"><td><a href="#real">${esc(s.title)}</a><br><span class="note">${esc(s.hint)}</span></td>
+<td class="num ${counts[s.id] && s.id !== "addition" ? "real" : ""}">${counts[s.id]}</td><td class="num">${eps}</td><td>${esc(kinds || "–")}</td></tr>`;
+  }).join("\n");
+  const top = groupByEndpoint(real)
+    .slice(0, 8)
+    .map((g) => {
+      const f = g.items[0];
+      if (!f) return "";
+      return `<li><span class="mono">${esc(g.endpoint)}</span>: <a href="#f-${esc(f.id)}">${esc(kindLabel(f.kind))} <span class="mono">${esc(f.groupPath)}</span></a> <span class="muted">${esc(formatRate(f.rate))}${g.items.length > 1 ? ` · ${g.items.length - 1} more` : ""}</span></li>`;
+    })
+    .join("");
+  return `<section class="summary" id="summary"><h2>Summary</h2>
+<p class="lead"><b>${compared.length}</b> endpoint(s) compared on <b>${mirrored}</b> mirrored request(s); <b class="${endpointsWithReal ? "real" : "ok"}">${endpointsWithReal}</b> with real differences (<b>${real.length}</b> finding(s)).
+<span class="muted">${noise} noise, ${accepted} accepted, ${ignored} hidden by diff.ignore: listed apart, not counted.</span></p>
+<table class="severity"><thead><tr><th>real differences, by how likely they break clients</th><th class="num">findings</th><th class="num">endpoints</th><th>kinds</th></tr></thead>
+<tbody>${rows}</tbody></table>
+${top ? `<h3>Where to look first</h3><ul class="top">${top}</ul>` : ""}
+<p class="note">Endpoints never mirrored do not appear here; the per-endpoint table is at the <a href="#routes">end</a>.</p></section>`;
+}
+
+function endpointSections(
+  list: readonly FindingView[],
+  routes: readonly RouteSummary[],
+  limits: ReportLimits,
+  budget: Budget,
+): string {
+  return groupByEndpoint(list)
+    .map((g) => {
+      const r = routes.find((x) => x.routeName === g.routeName && endpointOf(x) === g.endpoint);
+      const stats = r ? ` · ${r.mirrored} mirrored · ${r.differing} differing · ${esc(formatRate(r.rate))}` : "";
+      return `<section class="endpoint"><h3><span class="mono">${esc(g.endpoint)}</span> <span class="muted">route ${esc(g.routeName)}${stats}</span></h3>
+${g.items.map((f) => findingDetails(f, limits, budget)).join("\n")}</section>`;
+    })
+    .join("\n");
+}
+
+function routesSection(routes: readonly RouteSummary[]): string {
+  const rows = routes
     .map(
-      (r) => `<tr><td>${esc(r.routeName)}</td><td class="mono">${esc(r.template)}</td><td class="num">${r.mirrored}</td>
+      (
+        r,
+      ) => `<tr><td class="mono">${esc(endpointOf(r))}</td><td>${esc(r.routeName)}</td><td class="num">${r.mirrored}</td>
 <td class="num">${r.differing}</td><td class="num">${esc(formatRate(r.rate))}</td>
 <td class="num">${r.findings.real}</td><td class="num">${r.findings.noise}</td><td class="num">${r.findings.accepted}</td></tr>`,
     )
     .join("\n");
-  return `<h2 id="routes">Routes</h2>
-<table><thead><tr><th>route</th><th>template</th><th class="num">mirrored</th><th class="num">differing</th>
+  return `<h2 id="routes">Endpoints compared</h2>
+<table><thead><tr><th>endpoint</th><th>route</th><th class="num">mirrored</th><th class="num">differing</th>
 <th class="num">mismatch rate</th><th class="num">real</th><th class="num">noise</th><th class="num">accepted</th></tr></thead>
 <tbody>${rows || `<tr><td colspan="8" class="muted">No mirrored requests yet.</td></tr>`}</tbody></table>
 <p class="note">Differing: mirrored requests with at least one real, unaccepted difference.</p>`;
 }
 
-function findingsTable(fs: FindingView[], withClass = false): string {
-  const rows = fs
-    .map(
-      (
-        f,
-      ) => `<tr><td class="mono"><a href="#f-${esc(f.id)}">${esc(f.id)}</a></td><td>${esc(f.routeName)}<br><span class="mono muted">${esc(f.template)}</span></td>
-<td><span class="kind">${esc(f.kind)}</span></td><td class="mono">${esc(f.groupPath)}</td>
-<td class="num">${esc(formatRate(f.rate))}</td><td class="num">${f.count}</td>
-<td class="num">${esc(time(f.firstSeen))}<br>${esc(time(f.lastSeen))}</td>${withClass ? `<td class="noise">${esc(NOISE_LABEL[f.noise])}<br><span class="note">${esc(f.noiseReason)}</span></td>` : ""}</tr>`,
-    )
-    .join("\n");
-  return `<table><thead><tr><th>id</th><th>route</th><th>kind</th><th>path</th><th class="num">rate</th><th class="num">requests</th>
-<th class="num">first / last seen</th>${withClass ? "<th>why</th>" : ""}</tr></thead><tbody>${rows}</tbody></table>`;
-}
-
-function acceptedTable(fs: FindingView[]): string {
-  const rows = fs
-    .map(
-      (f) => `<tr><td class="mono"><a href="#f-${esc(f.id)}">${esc(f.id)}</a></td><td>${esc(f.routeName)}</td>
-<td><span class="kind">${esc(f.kind)}</span></td><td class="mono">${esc(f.groupPath)}</td><td class="num">${f.count}</td>
-<td>${esc(f.accepted?.reason)}</td><td>${esc(f.accepted?.by)}<br><span class="muted">${esc(f.accepted ? time(f.accepted.at) : "")}</span></td></tr>`,
-    )
-    .join("\n");
-  return `<table><thead><tr><th>id</th><th>route</th><th>kind</th><th>path</th><th class="num">requests</th><th>reason</th><th>accepted by</th></tr></thead><tbody>${rows}</tbody></table>`;
-}
-
-function ignoredSection(fs: FindingView[]): string {
+function ignoredSection(fs: readonly FindingView[]): string {
   const items = fs.map(
     (f) =>
-      `<li><span class="mono">${esc(f.id)}</span> ${esc(f.routeName)} <span class="kind">${esc(f.kind)}</span> <span class="mono">${esc(f.groupPath)}</span> (${f.count})</li>`,
+      `<li><span class="mono">${esc(f.id)}</span> <span class="mono">${esc(endpointOf(f))}</span> <span class="kind">${esc(kindLabel(f.kind))}</span> <span class="mono">${esc(f.groupPath)}</span> (${f.count})</li>`,
   );
   return `<h2 id="ignored">Hidden by diff.ignore</h2><p class="note">Recorded before an ignore rule covered them; kept, not counted.</p><ul>${items.join("")}</ul>`;
-}
-
-function findingDetails(f: FindingView): string {
-  const s = f.sample;
-  const sample = `<p class="mono">${s.legacy !== undefined ? `legacy: ${esc(s.legacy)}` : "legacy: (absent)"}<br>${s.candidate !== undefined ? `candidate: ${esc(s.candidate)}` : "candidate: (absent)"}${s.detail ? `<br><span class="note">${esc(s.detail)}</span>` : ""}</p>`;
-  const accepted = f.accepted ? `<p class="ok">Accepted by ${esc(f.accepted.by)}: ${esc(f.accepted.reason)}</p>` : "";
-  const classes = `real ${f.noiseCounts.real}, noise (secondary) ${f.noiseCounts.noise_secondary}, noise (generated) ${f.noiseCounts.noise_generated}`;
-  return `<details class="finding" id="f-${esc(f.id)}"><summary><h3><span class="kind">${esc(f.kind)}</span> <span class="mono">${esc(f.groupPath)}</span></h3>
-<span class="muted"> · ${esc(f.routeName)} · ${esc(formatRate(f.rate))} · ${f.count} request(s) · <span class="${f.noise === "real" ? "real" : "noise"}">${esc(NOISE_LABEL[f.noise])}</span></span></summary>
-<div class="finding-body">${accepted}${sample}<p class="note">Classified: ${esc(classes)}.</p>
-${f.examples.map(exampleHtml).join("\n") || `<p class="muted">No examples kept.</p>`}</div></details>`;
-}
-
-function exampleHtml(e: Example): string {
-  const reqHeaders = Object.entries(e.requestHeaders)
-    .map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(Array.isArray(v) ? v.join(", ") : v)}</td></tr>`)
-    .join("");
-  const diffs = e.differences
-    .map(
-      (d) =>
-        `<li><span class="kind">${esc(d.kind)}</span> <span class="mono">${esc(d.path)}</span>${d.legacy !== undefined || d.candidate !== undefined ? `: <span class="mono">${esc(d.legacy ?? "(absent)")} → ${esc(d.candidate ?? "(absent)")}</span>` : ""}${d.detail ? ` <span class="note">${esc(d.detail)}</span>` : ""}</li>`,
-    )
-    .join("");
-  return `<div class="example"><div class="mono"><b>${esc(e.method)} ${esc(e.path)}</b> <span class="muted">· ${esc(time(e.at))} · exchange ${esc(e.exchangeId)}</span></div>
-${reqHeaders ? `<details><summary class="note">request headers</summary><table class="headers">${reqHeaders}</table></details>` : ""}
-<ul class="diffs">${diffs}</ul>
-<div class="sides">${sideHtml("legacy", e.legacy, e.differences)}${sideHtml("candidate", e.candidate, e.differences)}</div>
-${e.masked.length ? `<p class="note">Masked: ${esc(e.masked.join("; "))}</p>` : ""}</div>`;
-}
-
-function sideHtml(name: string, r: ResponseSummary, diffs: readonly Difference[]): string {
-  const paths = diffs.map((d) => d.path);
-  const hl = (on: boolean): string => (on ? ` class="hl"` : "");
-  const status = r.error
-    ? `<div class="hl mono">no response: ${esc(r.error)}</div>`
-    : `<div class="mono"><span${hl(paths.includes("status"))}>${r.status}</span> <span class="muted">${esc(r.mediaType)} · ${r.bodyBytes} bytes · ${Math.round(r.totalMs)} ms</span></div>`;
-  const headers = Object.entries(r.headers)
-    .map(
-      ([k, v]) =>
-        `<tr${hl(paths.includes(`header:${k}`))}><td>${esc(k)}</td><td>${esc(Array.isArray(v) ? v.join(", ") : v)}</td></tr>`,
-    )
-    .join("");
-  const bodyChanged = diffs.some((d) => d.path === "body" || d.path.startsWith("sse"));
-  const notes = [
-    r.previewTruncated ? "preview cut at the size cap" : "",
-    r.captureTruncated ? "capture truncated by the mirror" : "",
-  ].filter(Boolean);
-  return `<div class="side"><h4>${esc(name)}</h4>${status}
-${headers ? `<details><summary class="note">response headers</summary><table class="headers">${headers}</table></details>` : ""}
-${bodyHtml(r, paths, bodyChanged)}${notes.length ? `<p class="note">${esc(notes.join("; "))}</p>` : ""}</div>`;
-}
-
-function bodyHtml(r: ResponseSummary, paths: readonly string[], changed: boolean): string {
-  if (r.bodyKind === "empty") return `<p class="note">(empty body)</p>`;
-  const lines = r.bodyKind === "json" && !r.previewTruncated ? prettyJsonLines(r.body) : undefined;
-  if (lines) {
-    const jsonPaths = paths.filter((p) => p.startsWith("$"));
-    const html = lines
-      .map(
-        (l) => `<span class="line${jsonPaths.some((p) => isAtOrBelow(l.path, p)) ? " hl" : ""}">${esc(l.text)}</span>`,
-      )
-      .join("");
-    return `<pre class="body">${html}</pre>`;
-  }
-  return `<pre class="body${changed ? " hl" : ""}">${esc(r.body)}</pre>`;
 }
 
 function presetsSection(data: ReportData): string {

@@ -5,7 +5,7 @@ import { captured, fastapiHeaders, fastapiJson, flaskHeaders, flaskJson } from "
 import type { DiffOptions } from "../diff/types.js";
 import { FindingsAggregator, findingId } from "./aggregator.js";
 import { buildReport } from "./report-data.js";
-import { esc, renderHtmlReport } from "./report-html.js";
+import { esc, renderHtmlReport, REPORT_LIMITS } from "./report-html.js";
 import { isAtOrBelow, prettyJsonLines } from "./report-json.js";
 
 const OPTS: DiffOptions = { ignoreHeaders: [], ignorePaths: [], presets: ["flask->fastapi"] };
@@ -79,15 +79,37 @@ describe("renderHtmlReport", () => {
     assert.equal(esc(`<a href="x">'&'</a>`), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
   });
 
-  it("shows routes with rate ± CI, findings, noise apart, accepted with reasons", () => {
-    assert.match(html, /<h2 id="routes">Routes<\/h2>/);
-    assert.match(html, /100\.00% \(95% CI 83\.89%–100\.00%\)/, "every request had the datetime drift");
-    assert.match(html, /value_changed<\/span><\/td><td class="mono">\$\.created/);
+  it("leads with a summary, then findings by endpoint most client-breaking first; noise and accepted apart", () => {
+    assert.ok(html.indexOf('id="summary"') < html.indexOf('id="real"'), "summary first");
+    assert.match(html, /<b>1<\/b> endpoint\(s\) compared on <b>20<\/b> mirrored request\(s\)/);
+    assert.match(
+      html,
+      /Type and format changes<\/a>[\s\S]*?<td class="num real">1<\/td><td class="num">1<\/td><td>format changed<\/td>/,
+    );
+    assert.match(html, /<section class="endpoint"><h3><span class="mono">\/items\/:id<\/span>/);
+    assert.match(html, /format changed<\/span> <span class="mono path">\$\.created<\/span>/);
+    assert.match(html, /100\.0% \(95% CI 83\.9–100\.0%\)/, "every request had the datetime drift");
+    assert.match(html, /RFC 822 date → ISO 8601 date-time \(no zone, seconds\)/);
     assert.match(
       html,
       /<h2 id="noise">[\s\S]*probable noise: generated value[\s\S]*legacy&#39;s header:x-note is generated[\s\S]*<h2 id="accepted">/,
     );
-    assert.match(html, /<h2 id="accepted">[\s\S]*qty fix &lt;script&gt;[\s\S]*zoe/);
+    assert.match(html, /<h2 id="accepted">[\s\S]*Accepted by zoe \([^)]*\): qty fix &lt;script&gt;/);
+    assert.match(html, /<h2 id="routes">Endpoints compared<\/h2>/);
+  });
+
+  it("stays small: examples per finding and body lines are bounded, and a total budget", () => {
+    const small = renderHtmlReport(buildReport(sample(), { presets: [], generatedAt: 0 }), {
+      ...REPORT_LIMITS,
+      exampleBudget: 5000,
+    });
+    assert.match(small, /Further examples left out to keep the report small/);
+    assert.ok(small.length < html.length);
+    assert.equal(
+      html.match(/<div class="example">/g)?.length,
+      2 + 1 + 1,
+      "2 for the real finding, 1 for noise and accepted",
+    );
   });
 
   it("puts examples side by side and highlights the differing paths", () => {

@@ -1,5 +1,6 @@
 import { appendSegment } from "../json/path.js";
 import { ExactNumber } from "../json/parse.js";
+import { SSE_DATA } from "../diff/sse.js";
 import { GENERATED_SHAPES, numberShape, stringShape } from "../diff/shape.js";
 
 /**
@@ -76,7 +77,9 @@ interface PathNode {
 }
 const PATH_NODES_MAX = 50_000;
 let pathRoot: PathNode = { path: "$", keys: undefined, item: undefined };
-let pathNodes = 1;
+// JSON inside SSE event data, at the paths the diff gives it: "sse[*].data.at".
+let sseRoot: PathNode = { path: SSE_DATA, keys: undefined, item: undefined };
+let pathNodes = 2;
 
 function keyChild(n: PathNode, k: string): PathNode {
   n.keys ??= new Map();
@@ -97,12 +100,16 @@ function itemChild(n: PathNode): PathNode {
   return n.item;
 }
 
-/** Leaf values by group path (list indexes folded) in one body, bounded in size and depth. */
-export function collectLeaves(body: unknown, into = new Map<string, Leaf[]>()): Map<string, Leaf[]> {
+/**
+ * Leaf values by group path (list indexes folded) in one body, bounded in size and depth. With
+ * `inSse`, the value is one SSE event's JSON data and paths start at "sse[*].data".
+ */
+export function collectLeaves(body: unknown, into = new Map<string, Leaf[]>(), inSse = false): Map<string, Leaf[]> {
   let nodes = 0;
   if (pathNodes > PATH_NODES_MAX) {
     pathRoot = { path: "$", keys: undefined, item: undefined };
-    pathNodes = 1;
+    sseRoot = { path: SSE_DATA, keys: undefined, item: undefined };
+    pathNodes = 2;
   }
   const walk = (v: unknown, at: PathNode, depth: number): void => {
     if (++nodes > MAX_NODES || depth > MAX_DEPTH) return;
@@ -121,7 +128,7 @@ export function collectLeaves(body: unknown, into = new Map<string, Leaf[]>()): 
     // Parsed JSON objects are plain: own enumerable keys are all there is.
     for (const k in o) walk(o[k], keyChild(at, k), depth + 1);
   };
-  walk(body, pathRoot, 0);
+  walk(body, inSse ? sseRoot : pathRoot, 0);
   return into;
 }
 

@@ -75,20 +75,40 @@ describe("NoiseModel with a legacy-secondary (Diffy-style)", () => {
       () => [ts],
       () => [ts],
     );
-    const drift = d("value_changed", "$.generated_at", '"Tue, 02 Jan 2024 03:04:05 GMT"', '"2024-01-02T03:04:06"');
+    const drift = {
+      ...d("format_changed", "$.generated_at", '"Tue, 02 Jan 2024 03:04:05 GMT"', '"2024-01-02T03:04:06"'),
+      detail: "RFC 822 date → ISO 8601 date-time (no zone, seconds)",
+    };
     assert.equal(m.classify(T, drift), "real");
-    assert.match(m.explain(T, drift).reason, /format rfc822-date → iso-datetime/);
+    assert.match(m.explain(T, drift).reason, /RFC 822 date → ISO 8601/);
   });
 
-  it("below minSamples the secondary says nothing", () => {
+  it("below minSamples the secondary says nothing, unless legacy differed from itself every time", () => {
     const m = new NoiseModel();
+    // 4 of 4: P = 0.5⁴ ≈ 6 % is not yet 95 % sure legacy's own rate is ≥ 50 %.
     train(
       m,
-      5,
+      4,
       () => [ts],
       () => [ts],
     );
     assert.equal(m.classify(T, ts), "real");
+    train(
+      m,
+      1,
+      () => [ts],
+      () => [ts],
+    );
+    assert.equal(m.classify(T, ts), "noise_secondary", "5 of 5: no candidate rate can exceed 2× legacy's own");
+    assert.match(m.explain(T, ts).reason, /on 5 of the first 5 requests/);
+    const sometimes = new NoiseModel();
+    train(
+      sometimes,
+      10,
+      (i) => (i % 2 === 0 ? [ts] : []),
+      () => [ts],
+    );
+    assert.equal(sometimes.classify(T, ts), "real", "5 of 10 decides nothing before 20 requests");
   });
 
   it("counts a request once per key however many list items differed", () => {
@@ -136,7 +156,7 @@ describe("NoiseModel without a secondary: generated values", () => {
     assert.equal(m.classify(T, d("value_changed", "$.price", '"10.10"', '"10.1"')), "real");
     assert.equal(m.classify(T, d("type_changed", "$.request_id", `"${uuid(1)}"`, "1")), "real");
     assert.equal(m.classify(T, d("field_missing", "$.request_id", `"${uuid(1)}"`)), "real");
-    const drift = d("value_changed", "$.generated_at", '"2024-01-02T03:04:05Z"', '"Tue, 02 Jan 2024 03:04:05 GMT"');
+    const drift = d("format_changed", "$.generated_at", '"2024-01-02T03:04:05Z"', '"Tue, 02 Jan 2024 03:04:05 GMT"');
     assert.equal(m.classify(T, drift), "real");
     assert.equal(
       m.classify("/other", d("value_changed", "$.request_id", "a", "b")),

@@ -1,5 +1,6 @@
+import { parseJson } from "../json/parse.js";
 import { parseBody } from "../diff/parse-body.js";
-import { formatChange } from "../diff/shape.js";
+import { parseSse } from "../diff/sse.js";
 import type { CapturedResponse, Difference } from "../diff/types.js";
 import { VOLATILE_HEADERS } from "../diff/headers.js";
 import type { NoiseClass, NoiseExplanation } from "./class.js";
@@ -45,22 +46,18 @@ export interface NoiseSnapshot {
 const VALUE_KINDS: ReadonlySet<Difference["kind"]> = new Set(["value_changed", "header_changed"]);
 const VOLATILE = new Set(VOLATILE_HEADERS);
 
-function unquote(preview: string | undefined): string | undefined {
-  if (preview === undefined) return undefined;
-  if (!preview.startsWith('"')) return preview;
-  try {
-    return JSON.parse(preview) as string;
-  } catch {
-    return preview.slice(1).replace(/"?…?$/, ""); // clipped preview
-  }
-}
+// Events learned per answer: enough to see every field of a typical stream, bounded for long ones.
+const MAX_SSE_EVENTS = 64;
 
-/** A value_changed whose two sides have different formats (RFC 822 vs ISO) is drift, even on a noisy field. */
-function formatChanged(d: Difference): string | undefined {
-  if (d.kind !== "value_changed") return undefined;
-  const a = unquote(d.legacy);
-  const b = unquote(d.candidate);
-  return a !== undefined && b !== undefined ? formatChange(a, b) : undefined;
+/** The JSON data of an event stream's events (those whose data parses as JSON). */
+function sseData(text: string): unknown[] {
+  const out: unknown[] = [];
+  for (const e of parseSse(text)) {
+    if (out.length >= MAX_SSE_EVENTS) break;
+    const r = parseJson(e.data);
+    if (r.ok && r.value !== null && typeof r.value === "object") out.push(r.value);
+  }
+  return out;
 }
 
 /**
@@ -107,11 +104,18 @@ export class NoiseModel {
   static prepareResponse(resp: CapturedResponse): LeafSummary[] | undefined {
     if (resp.error !== undefined) return undefined;
     const parsed = parseBody(resp);
+    if (parsed.kind === "sse") return NoiseModel.prepare(undefined, resp.headers, sseData(parsed.text));
     return NoiseModel.prepare(parsed.kind === "json" ? parsed.value : undefined, resp.headers);
   }
 
-  static prepare(body: unknown, headers: Record<string, string | string[]> = {}): LeafSummary[] {
+  /** `events`: the parsed JSON data of SSE events, learned at "sse[*].data…" like a body. */
+  static prepare(
+    body: unknown,
+    headers: Record<string, string | string[]> = {},
+    events: readonly unknown[] = [],
+  ): LeafSummary[] {
     const leaves = body === undefined ? new Map<string, Leaf[]>() : collectLeaves(body);
+    for (const e of events) collectLeaves(e, leaves, true);
     for (const [name, v] of Object.entries(headers)) {
       const n = name.toLowerCase();
       if (!VOLATILE.has(n)) leaves.set(`header:${n}`, [Array.isArray(v) ? v.join(", ") : v]);
@@ -146,16 +150,24 @@ export class NoiseModel {
 
   /** classify() with the reason, for the report. */
   explain(template: string, d: Difference): NoiseExplanation {
-    const fmt = formatChanged(d);
+    // A format_changed is never a generated value: only legacy changing format by itself
+    // (legacy-secondary shows the same format_changed as often) can make it noise.
+    const fmt = d.kind === "format_changed" ? (d.detail ?? "format changed") : undefined;
     const sv = secondaryVerdict(this.secondary.get(template), d, this.options.secondary);
     const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
     if (sv.verdict !== "unknown") {
       const rates = `candidate ${pct(sv.candidateRate)} vs legacy-secondary ${pct(sv.secondaryRate)} over ${sv.samples} requests`;
-      if (sv.verdict === "real") return { class: "real", reason: rates };
-      if (fmt !== undefined) return { class: "real", reason: `${fmt} (the value itself is noisy: ${rates})` };
+      if (sv.verdict === "real") return { class: "real", reason: fmt === undefined ? rates : `${fmt} (${rates})` };
+      if (sv.samples < this.options.secondary.minSamples) {
+        const k = Math.round(sv.secondaryRate * sv.samples);
+        return {
+          class: "noise_secondary",
+          reason: `legacy differed from legacy-secondary on ${k} of the first ${sv.samples} requests: no candidate rate can be clearly more`,
+        };
+      }
       return { class: "noise_secondary", reason: `legacy differs from itself about as often: ${rates}` };
     }
-    if (VALUE_KINDS.has(d.kind) && fmt === undefined) {
+    if (VALUE_KINDS.has(d.kind)) {
       const gv = generatedVerdict(this.generated.get(template)?.get(d.groupPath), this.options.generated);
       if (gv.generated) return { class: "noise_generated", reason: `legacy's ${d.groupPath} is ${gv.reason}` };
     }

@@ -1,3 +1,4 @@
+import { binomialUpperTail } from "../stats/binomial.js";
 import type { Difference } from "../diff/types.js";
 
 /**
@@ -22,6 +23,21 @@ export interface SecondaryThresholds {
 }
 
 export const DEFAULT_SECONDARY: SecondaryThresholds = { relative: 2, absolutePoints: 5, minSamples: 20 };
+
+/**
+ * Before minSamples, a key is already noise when legacy differs from itself there so often that no
+ * candidate rate could be "clearly more": legacy's own rate is at least 1 / relative with 95 %
+ * confidence (exact binomial test), so even a candidate differing on every request stays within
+ * `relative` × legacy's rate. With the default relative 2 that takes 5 requests that all differed
+ * (P = 0.5⁵ ≈ 3 %), or 7 of 8. Real differences need the full minSamples: "never differs by
+ * itself" is a claim about a low rate, which few requests cannot support.
+ */
+const EARLY_CONFIDENCE = 0.05;
+
+function earlyNoise(samples: number, secondary: number, t: SecondaryThresholds): boolean {
+  if (secondary === 0 || t.relative <= 1) return false;
+  return binomialUpperTail(secondary, samples, 1 / t.relative) <= EARLY_CONFIDENCE;
+}
 
 /** Counts for one (kind, group path) of one route template. */
 export interface SecondaryCounts {
@@ -83,8 +99,10 @@ export function secondaryVerdict(
   const c = route?.keys.get(keyOf(d));
   const secondaryRate = samples > 0 ? (c?.secondary ?? 0) / samples : 0;
   const candidateRate = samples > 0 ? (c?.candidate ?? 0) / samples : 0;
-  if (route === undefined || samples < t.minSamples)
-    return { verdict: "unknown", samples, secondaryRate, candidateRate };
+  if (route === undefined || samples < t.minSamples) {
+    const early = earlyNoise(samples, c?.secondary ?? 0, t);
+    return { verdict: early ? "noise" : "unknown", samples, secondaryRate, candidateRate };
+  }
   // Legacy never differed from itself here: nothing to attribute the difference to.
   if ((c?.secondary ?? 0) === 0) return { verdict: "real", samples, secondaryRate, candidateRate };
   const clearlyMore =

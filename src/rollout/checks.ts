@@ -10,7 +10,7 @@ import {
   type ErrorEvidence,
   type MetricPolicy,
 } from "./metrics.js";
-import { alphaShares, type JudgePolicy, type Margins } from "../stats/policy.js";
+import { alphaShares, describeLatencyMargin, latencyLimit, type JudgePolicy, type Margins } from "../stats/policy.js";
 import type { RateStratum } from "../stats/sequential.js";
 import { finite, fmtMsShort, fmtN, fmtP, lrText, pct, pt, rate } from "../stats/format.js";
 
@@ -254,7 +254,7 @@ export function statusChecks(ctx: ReportContext, guards: Guard[], gates: Check[]
 export function latencyChecks(ctx: ReportContext, guards: Guard[], gates: Check[]): void {
   const { margins } = ctx;
   const sh = alphaShares(ctx.policy, ctx.routes.length, ctx.shadow);
-  const ev = latencyEvidence(ctx.cand, ctx.base, margins.p95, ctx.metric);
+  const ev = latencyEvidence(ctx.cand, ctx.base, margins, ctx.metric);
   ev.perRoute.forEach((t, i) => {
     if (!t) return;
     const route = ctx.routes[i] ?? "";
@@ -274,11 +274,12 @@ export function latencyChecks(ctx: ReportContext, guards: Guard[], gates: Check[
       check: guardCheck("latency_tail", route, t.n > 0, summary, numbers, ids),
       p: t.p,
       share: sh.route,
-      practical: t.candidateP95 > (1 + margins.p95) * t.legacyP95,
+      // Slower only when worse by both parts of the margin: 2× of a sub-millisecond p95 is not a regression.
+      practical: t.candidateP95 > latencyLimit(t.legacyP95, margins),
     });
   });
   const a = ev.all;
-  const limit = `${pct(1 + margins.p95)} of their route's legacy p95`;
+  const limit = `their route's legacy p95 ${describeLatencyMargin(margins)}`;
   guards.push({
     check: guardCheck(
       "latency_tail",
@@ -303,8 +304,16 @@ export function latencyChecks(ctx: ReportContext, guards: Guard[], gates: Check[
     kind: "gate",
     status: g.n > 0 ? gateStatus(g, 0.05) : "inconclusive",
     gating: true,
-    summary: `p95 latency: ${pct(g.share)} of candidate requests were slower than ${pct(1 + margins.p95)} of legacy's p95 (its lower bound); the ${conf(ctx.policy)} upper bound, ${pct(g.upper)}, must be under 5%.`,
-    numbers: finite({ n: g.n, above: g.above, share: g.share, upper: g.upper, lower: g.lower, margin: margins.p95 }),
+    summary: `p95 latency: ${pct(g.share)} of candidate requests were slower than legacy's p95 (its lower bound) ${describeLatencyMargin(margins)}; the ${conf(ctx.policy)} upper bound, ${pct(g.upper)}, must be under 5%.`,
+    numbers: finite({
+      n: g.n,
+      above: g.above,
+      share: g.share,
+      upper: g.upper,
+      lower: g.lower,
+      margin: margins.p95,
+      floor_ms: margins.p95FloorMs,
+    }),
   });
 }
 

@@ -71,11 +71,13 @@ test("margins parse from strings and numbers", () => {
   assert.deepEqual(parseMargins({ error_rate: "+0.5pt", p95_latency: "+20%", parity: "0.1%" }), {
     errorRate: 0.005,
     p95: 0.2,
+    p95FloorMs: 25,
     parity: 0.001,
   });
   assert.deepEqual(parseMargins({ error_rate: 1, p95_latency: 50, parity: 0.5 }), {
     errorRate: 0.01,
     p95: 0.5,
+    p95FloorMs: 25,
     parity: 0.005,
   });
 });

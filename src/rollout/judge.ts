@@ -3,7 +3,8 @@ import { gate, metricChecks, type Check, type ReportContext } from "./checks.js"
 import { fmtMs, fmtN, sum } from "../stats/format.js";
 import { holm, normalQuantile, planCandidateRequests } from "../stats/index.js";
 import type { ErrorEvidence } from "./metrics.js";
-import { DEFAULT_POLICY, stageAlpha, type JudgePolicy, type Margins } from "../stats/policy.js";
+import { DEFAULT_POLICY, latencyLimit, stageAlpha, type JudgePolicy, type Margins } from "../stats/policy.js";
+import { DEFAULT_P95_MARGIN, parseLatencyMargin } from "../config/units.js";
 import { Window, type Channel, type WindowSnapshot } from "./window.js";
 import type { Outcome, Verdict } from "./wire.js";
 
@@ -60,14 +61,20 @@ export interface JudgeInput {
 
 const MARGIN = /^\+?\s*(\d+(?:\.\d+)?)\s*(pt|%)?$/;
 
-/** "+0.5pt" or 0.5 → 0.005; "+20%" or 20 → 0.2; "0.1%" or 0.1 → 0.001. */
+/**
+ * "+0.5pt" or 0.5 → 0.005; "+20%" or 20 → 0.2; "0.1%" or 0.1 → 0.001. p95_latency: "+20% and
+ * +25ms" → 0.2 and 25 ms; a part left out takes its default (+20%, +25 ms): "+50%" is
+ * "+50% and +25ms", "+0ms" turns the floor off.
+ */
 export function parseMargins(m: JudgeConfig["margins"]): Margins {
   const one = (v: number | string, fallback: number): number => {
     if (typeof v === "number") return (Number.isFinite(v) && v >= 0 ? v : fallback) / 100;
     const hit = MARGIN.exec(v.trim());
     return (hit?.[1] ? Number(hit[1]) : fallback) / 100;
   };
-  return { errorRate: one(m.error_rate, 0.5), p95: one(m.p95_latency, 20), parity: one(m.parity, 0.1) };
+  const parsed = parseLatencyMargin(m.p95_latency);
+  const latency = "error" in parsed ? DEFAULT_P95_MARGIN : parsed;
+  return { errorRate: one(m.error_rate, 0.5), ...latency, parity: one(m.parity, 0.1) };
 }
 
 type Ctx = ReportContext & { window: Window };
@@ -193,7 +200,7 @@ function planned(ctx: Ctx, errors: ErrorEvidence | undefined): number {
   let nq = 0;
   for (const B of ctx.base) {
     if (!B || B.n < policy.minBaseline) continue;
-    above += B.latency.countAbove((1 + margins.p95) * B.latency.quantile(0.95));
+    above += B.latency.countAbove(latencyLimit(B.latency.quantile(0.95), margins));
     nq += B.n;
   }
   const parity = ctx.parity;

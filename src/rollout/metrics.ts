@@ -18,6 +18,7 @@ import {
   type MixtureComponent,
   type RateStratum,
 } from "../stats/sequential.js";
+import { latencyLimit, type Margins } from "../stats/policy.js";
 import type { UserSample } from "../stats/user-sample.js";
 
 /**
@@ -215,14 +216,14 @@ export interface LatencyEvidence {
   /** null for routes without `minBaseline` legacy requests (no trustworthy p95). */
   perRoute: (TailEvidence | null)[];
   all: { n: number; shareAboveMargin: number; logLr: number; p: number };
-  /** Share of candidate requests above (1 + margin) × the lower bound of legacy's p95. */
+  /** Share of candidate requests above latencyLimit(the lower bound of legacy's p95). */
   gate: Interval & { n: number; above: number; share: number };
 }
 
 export function latencyEvidence(
   cand: readonly (Arm | undefined)[],
   base: readonly (Arm | undefined)[],
-  margin: number,
+  margin: Pick<Margins, "p95" | "p95FloorMs">,
   p: MetricPolicy,
 ): LatencyEvidence {
   const strata: RateStratum[] = [];
@@ -241,8 +242,8 @@ export function latencyEvidence(
     const logLr = rateRatioLogLr([s], p.tailRatios);
     const n = C?.n ?? 0;
     if (C && n > 0) {
-      gateAbove += C.latency.countAbove((1 + margin) * B.latency.quantile(quantileLowerLevel(B.n, 0.95, p.z)));
-      aboveMargin += C.latency.countAbove((1 + margin) * legacyP95);
+      gateAbove += C.latency.countAbove(latencyLimit(B.latency.quantile(quantileLowerLevel(B.n, 0.95, p.z)), margin));
+      aboveMargin += C.latency.countAbove(latencyLimit(legacyP95, margin));
       gateN += n;
     }
     return {

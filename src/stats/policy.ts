@@ -87,9 +87,31 @@ export function alphaShares(
   return { error: 0, latency: latency * k, parity: parity * k, route };
 }
 
-/** Margins as proportions: error rate in points/100, p95 as a relative increase, parity as a rate. */
+/**
+ * Margins as proportions: error rate in points/100, p95 as a relative increase with an absolute
+ * floor in ms, parity as a rate.
+ */
 export interface Margins {
   errorRate: number;
   p95: number;
+  /** A candidate is slower only when worse by both p95 (relative) and this many ms. */
+  p95FloorMs: number;
   parity: number;
+}
+
+/** Default absolute floor of the p95 margin, ms (config rollout.margins.p95_latency). */
+export const DEFAULT_P95_FLOOR_MS = 25;
+
+/**
+ * The latency a candidate may reach against a legacy latency of `ms` before it counts as
+ * slower: beyond both the relative margin and the absolute floor. 0.7 ms → 25.7 ms; 200 ms → 240 ms.
+ */
+export function latencyLimit(ms: number, m: Pick<Margins, "p95" | "p95FloorMs">): number {
+  return Math.max((1 + m.p95) * ms, ms + m.p95FloorMs);
+}
+
+/** "+20% and +25 ms", for sentences. */
+export function describeLatencyMargin(m: Pick<Margins, "p95" | "p95FloorMs">): string {
+  const pct = `+${Number((m.p95 * 100).toFixed(2))}%`;
+  return m.p95FloorMs > 0 ? `${pct} and +${Number(m.p95FloorMs.toFixed(3))} ms` : pct;
 }

@@ -3,10 +3,10 @@ import { useState } from "preact/hooks";
 import { api, type ApiError } from "../api";
 import { Dialog } from "../components/Dialog";
 import { DiffView } from "../components/DiffView";
-import { Badge, ErrorBox, words } from "../components/ui";
+import { Badge, ErrorBox } from "../components/ui";
 import { fmtDateTime, fmtInt, fmtTime } from "../format";
 import type { Example, Finding } from "../types";
-import { fmtRate, noiseLabel, noiseTone } from "./findings-util";
+import { fmtRate, kindLabel, noiseLabel, noiseTone } from "./findings-util";
 
 const sameDay = (a: number, b: number): boolean => new Date(a).toDateString() === new Date(b).toDateString();
 
@@ -19,7 +19,7 @@ export function FindingDetail({ f, onChanged }: { f: Finding; onChanged: () => v
       <header class="detail-head">
         <div>
           <h2 id="finding-title" class="detail-title">
-            <Badge tone="accent">{words(f.kind)}</Badge> <code class="path">{f.groupPath}</code>
+            <Badge tone="accent">{kindLabel(f.kind)}</Badge> <code class="path">{f.groupPath}</code>
           </h2>
           <p class="sub">
             route <strong>{f.routeName}</strong> · <code>{f.template}</code> · id <code>{f.id}</code>
@@ -140,7 +140,7 @@ function ExampleView({ ex }: { ex: Example }) {
         <tbody>
           {ex.differences.map((d, i) => (
             <tr key={i}>
-              <td>{words(d.kind)}</td>
+              <td>{kindLabel(d.kind)}</td>
               <td>
                 <code class="path">{d.path}</code>
                 {d.detail ? <span class="sub"> {d.detail}</span> : null}
@@ -188,9 +188,10 @@ function AcceptDialog(props: { f: Finding; onClose: () => void; onDone: () => vo
       }
     >
       <p>
-        <strong>{words(props.f.kind)}</strong> at <code>{props.f.groupPath}</code> on <code>{props.f.template}</code>{" "}
-        will be marked as intended: it no longer counts towards the route's differing rate in findings and the parity
-        report, and stays listed under “Accepted” with your reason. The audit log records who accepted it.
+        <strong>{kindLabel(props.f.kind)}</strong> at <code>{props.f.groupPath}</code> on{" "}
+        <code>{props.f.template}</code> will be marked as intended: it no longer counts towards the route's differing
+        rate in findings and the parity report, and stays listed under “Accepted” with your reason. The audit log
+        records who accepted it.
       </p>
       <label class="field">
         <span class="field-label">Reason (required)</span>

@@ -2,13 +2,22 @@
 // apart), filtered by route, kind and text; the selected one opens beside the list.
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { api, type ApiError } from "../api";
-import { Badge, Empty, ErrorBox, PageHead, words } from "../components/ui";
+import { Badge, Empty, ErrorBox, PageHead } from "../components/ui";
 import { fmtDateTime, fmtInt, fmtTime } from "../format";
 import { useLive } from "../live";
 import { hrefOf, navigate } from "../nav";
 import type { Finding, FindingsResponse } from "../types";
 import { FindingDetail } from "./FindingDetail";
-import { fmtRate, groupByTemplate, matches, noiseLabel, sectionOf, type Filter, type Section } from "./findings-util";
+import {
+  fmtRate,
+  groupByEndpoint,
+  kindLabel,
+  matches,
+  noiseLabel,
+  sectionOf,
+  type Filter,
+  type Section,
+} from "./findings-util";
 
 const SECTIONS: { id: Section; title: string; hint: string }[] = [
   { id: "open", title: "Open", hint: "real differences nobody has accepted" },
@@ -72,7 +81,7 @@ export function FindingsPage({ selected }: { selected: string | null }) {
             <option value="">all kinds</option>
             {kinds.map((k) => (
               <option key={k} value={k}>
-                {words(k)}
+                {kindLabel(k)}
               </option>
             ))}
           </select>
@@ -140,10 +149,10 @@ function FindingSection(props: { title: string; hint: string; items: Finding[]; 
         {props.title} <span class="count num">{props.items.length}</span>
         <span class="sub"> · {props.hint}</span>
       </h2>
-      {groupByTemplate(props.items).map((g) => (
+      {groupByEndpoint(props.items).map((g) => (
         <div key={g.key} class="group">
           <h3 class="group-title">
-            <code>{g.template}</code> <span class="sub">route {g.routeName}</span>
+            <code>{g.endpoint}</code> <span class="sub">route {g.routeName}</span>
           </h3>
           <ul class="finding-list">
             {g.items.map((f) => (
@@ -172,7 +181,7 @@ function FindingRow({ f, active }: { f: Finding; active: boolean }) {
         }}
       >
         <span class="finding-main">
-          <Badge tone={f.noise === "real" ? (f.accepted ? "ok" : "bad") : "muted"}>{words(f.kind)}</Badge>
+          <Badge tone={f.noise === "real" ? (f.accepted ? "ok" : "bad") : "muted"}>{kindLabel(f.kind)}</Badge>
           <code class="path">{f.groupPath}</code>
         </span>
         <span class="finding-meta num">

@@ -1,19 +1,11 @@
 // Findings helpers: formatting, classes, filtering and grouping for the list.
 import type { Tone } from "../components/ui";
-import { fmtPct } from "../format";
-import type { Finding, NoiseClass, Rate } from "../types";
+import { groupByEndpoint as groupFindings } from "../../../src/findings/present.js";
+import type { Finding, NoiseClass } from "../types";
 
-/** "100.0 % [43.9–100.0 %]": the rate with its 95 % Wilson interval. */
-export function fmtRate(r: Rate): string {
-  return `${fmtPct(r.rate, 1)} [${(r.low * 100).toFixed(1)}–${fmtPct(r.high, 1)}]`;
-}
-
-const NOISE_LABEL: Record<NoiseClass, string> = {
-  real: "real",
-  noise_secondary: "noise: legacy differs from itself",
-  noise_generated: "noise: generated value",
-};
-export const noiseLabel = (n: NoiseClass): string => NOISE_LABEL[n];
+// Rate, noise and kind wording, severity order and grouping are the server's own (shared with the
+// CLI and the HTML report), so the three never drift apart.
+export { formatRate as fmtRate, kindLabel, noiseLabel } from "../../../src/findings/present.js";
 export const noiseTone = (n: NoiseClass): Tone => (n === "real" ? "bad" : "muted");
 
 export type Section = "open" | "accepted" | "noise";
@@ -44,21 +36,11 @@ export function matches(f: Finding, flt: Filter): boolean {
 export interface Group {
   key: string;
   routeName: string;
-  template: string;
+  endpoint: string;
   items: Finding[];
 }
 
-/** groupByTemplate keeps the API's order (most frequent first) inside each route template. */
-export function groupByTemplate(list: readonly Finding[]): Group[] {
-  const out = new Map<string, Group>();
-  for (const f of list) {
-    const key = `${f.routeName}\u0000${f.template}`;
-    let g = out.get(key);
-    if (!g) {
-      g = { key, routeName: f.routeName, template: f.template, items: [] };
-      out.set(key, g);
-    }
-    g.items.push(f);
-  }
-  return [...out.values()];
+/** Findings by endpoint, most client-breaking first, in the same order as `cutover findings` and the report. */
+export function groupByEndpoint(list: readonly Finding[]): Group[] {
+  return groupFindings(list).map((g) => ({ ...g, key: `${g.routeName}\u0000${g.endpoint}` }));
 }

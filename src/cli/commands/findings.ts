@@ -1,14 +1,17 @@
 import { writeFileSync } from "node:fs";
 import { request } from "undici";
 import { CutoverError } from "../../errors/index.js";
+import { formatRate, groupByEndpoint, noiseLabel } from "../../findings/present.js";
 import type { FindingView } from "../../findings/types.js";
 import { call, type AdminTarget } from "../client.js";
 import { table, type CommandResult } from "../output.js";
 
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const when = (ms: number): string => new Date(ms).toISOString().replace("T", " ").slice(0, 19);
 
-/** findings lists findings grouped by route template, kind and path, with rate ± 95 % CI. */
+/**
+ * findings lists findings grouped by endpoint, most client-breaking first (the same grouping and
+ * order as the HTML report and the dashboard: findings/present.ts), with rate and 95 % CI.
+ */
 export async function findings(
   admin: AdminTarget,
   opts: { route?: string; examples: boolean; all: boolean },
@@ -18,27 +21,34 @@ export async function findings(
   if (opts.examples) q.set("examples", "1");
   if (opts.all) for (const k of ["noise", "accepted", "ignored"]) q.set(k, "1");
   const data = await call<{ compared: number; findings: FindingView[] }>(admin, "GET", `/api/findings?${q.toString()}`);
-  const rows = data.findings.map((f) => [
-    f.id,
-    f.routeName,
-    f.template,
-    f.kind,
-    f.groupPath,
-    `${pct(f.rate.rate)} [${pct(f.rate.low)}–${pct(f.rate.high)}]`,
-    f.count,
-    when(f.firstSeen),
-    when(f.lastSeen),
-    f.accepted ? `accepted: ${f.accepted.reason}` : f.noise === "real" ? "" : f.noise,
-  ]);
-  let text = data.findings.length
-    ? table(
-        ["ID", "ROUTE", "TEMPLATE", "KIND", "PATH", "RATE [95% CI]", "COUNT", "FIRST SEEN", "LAST SEEN", "NOTE"],
-        rows,
-      )
-    : `no findings${opts.all ? "" : " (noise and accepted ones are hidden; --all shows them)"}`;
+  const groups = groupByEndpoint(data.findings);
+  const rows = groups.flatMap((g) =>
+    g.items.map((f) => [
+      f.id,
+      f.kind,
+      f.groupPath,
+      formatRate(f.rate),
+      f.count,
+      when(f.firstSeen),
+      when(f.lastSeen),
+      f.accepted ? `accepted: ${f.accepted.reason}` : f.noise === "real" ? "" : noiseLabel(f.noise),
+    ]),
+  );
+  let text: string;
+  if (rows.length) {
+    // One table, so columns line up across endpoints; each endpoint's rows under its own heading.
+    const lines = table(["  ID", "KIND", "PATH", "RATE", "COUNT", "FIRST SEEN", "LAST SEEN", "NOTE"], rows).split("\n");
+    const out = [lines[0] ?? ""];
+    let i = 1;
+    for (const g of groups) {
+      out.push("", `${g.endpoint}  (route ${g.routeName})`);
+      for (const _ of g.items) out.push(`  ${lines[i++] ?? ""}`);
+    }
+    text = out.join("\n");
+  } else text = `no findings${opts.all ? "" : " (noise and accepted ones are hidden; --all shows them)"}`;
   text = `${data.compared} mirrored request(s) compared since start\n\n${text}`;
   if (opts.examples) {
-    for (const f of data.findings) {
+    for (const f of groups.flatMap((g) => g.items)) {
       for (const e of f.examples.slice(0, 2)) {
         text += `\n\n── ${f.kind} ${f.groupPath} · ${e.method} ${e.path} (${e.exchangeId})`;
         for (const d of e.differences.slice(0, 5))
