@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { describePresets, presetsFor, type DiffOptions } from "../diff/index.js";
@@ -6,6 +7,7 @@ import { FindingsAggregator, findingId } from "../findings/index.js";
 import type { FindingsRows } from "../findings/types.js";
 import type { Metrics } from "../metrics/registry.js";
 import { NoiseModel, type NoiseSnapshot } from "../noise/index.js";
+import { maskCards } from "../redact/cards.js";
 import { pathShape } from "../route/shape.js";
 import type { Route } from "../route/table.js";
 import type { Store } from "../store/store.js";
@@ -94,7 +96,7 @@ export class Parity implements ComparisonSink {
 
   /** templateFor groups by the route's template, or by path shape under a wildcard route. */
   static templateFor(route: Route, path: string): string {
-    return route.template.wildcard ? pathShape(path) : route.template.source;
+    return route.template.wildcard ? maskCards(pathShape(path)).text : route.template.source;
   }
 
   compare(
@@ -132,7 +134,11 @@ export class Parity implements ComparisonSink {
     const template = Parity.templateFor(req.route, req.path);
     const diffs = r.diffs;
     // The request target lets the model tell "same request, different value" (generated) apart.
-    const target = `${req.method} ${req.path}${req.query}`;
+    // Only equality matters, so the model keeps a digest: a raw target can hold ?api_key=…
+    const target = createHash("sha256")
+      .update(`${req.method} ${req.path}${req.query}`)
+      .digest("base64url")
+      .slice(0, 16);
     if (r.legacyLeaves) this.noise.observePrepared(template, r.legacyLeaves, target);
     if (secondary) {
       if (r.secondaryLeaves) this.noise.observePrepared(template, r.secondaryLeaves, target);
