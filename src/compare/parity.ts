@@ -191,11 +191,10 @@ export class Parity implements ComparisonSink {
     this.store.putDoc("noise", this.noise.toJSON());
   }
 
-  /** close lets pending comparisons finish (up to 2 s), then persists. */
+  /** close lets pending comparisons finish (up to 2 s), then persists what changed. */
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.thread?.close();
-    this.dirty = true;
     this.persist();
   }
 }

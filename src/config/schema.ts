@@ -142,9 +142,18 @@ export const configSchema = z
     workers: z.union([z.number().int().min(1).max(64), z.literal("auto")]).default(1),
     admin: z
       .object({
-        /** Admin API listener; loopback by default. */
+        /** Admin API listener; loopback by default. A non-loopback address needs `expose: true`. */
         listen: listenAddress.default("127.0.0.1:9901"),
-        /** Bearer token required on every admin request (use ${ENV} interpolation). At least 16 characters. */
+        /**
+         * Allow `listen` on a non-loopback address (refused otherwise; a warning is logged at start).
+         * Default false.
+         */
+        expose: z.boolean().default(false),
+        /**
+         * Bearer token required on every admin request (use ${ENV} interpolation). At least 16
+         * characters and 64 bits of entropy (length × Shannon entropy of its characters): sixteen
+         * zeros are refused, `openssl rand -hex 16` passes.
+         */
         token: z.string().min(16, "admin token must be at least 16 characters"),
       })
       .strict(),
@@ -162,11 +171,15 @@ export const configSchema = z
         keys: z.array(bucketKey).min(1).default(["jwt.sub", "ip"]),
         /** When no key is present: use the client IP, or draw a bucket per request. Default ip. */
         fallback: z.enum(["ip", "random"]).default("ip"),
-        /** Salt mixed into the hash; change it to reshuffle which users see the candidate. */
-        salt: z.string().default("cutover"),
+        /**
+         * Salt mixed into the hash; change it to reshuffle which users see the candidate. Default ""
+         * (unset): a random salt generated at the first start and kept in the store, so nobody
+         * outside can pick keys that land on the candidate.
+         */
+        salt: z.string().default(""),
       })
       .strict()
-      .default({ keys: ["jwt.sub", "ip"], fallback: "ip", salt: "cutover" }),
+      .default({ keys: ["jwt.sub", "ip"], fallback: "ip", salt: "" }),
     override: z
       .object({
         /** Honour the override header. Default false. */
