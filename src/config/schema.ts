@@ -235,6 +235,25 @@ export const configSchema = z
         max_concurrency: z.number().int().min(1).max(10_000).default(64),
         /** Compare on a worker thread, off the event loop that serves clients. Default true. */
         worker: z.boolean().default(true),
+        /**
+         * Caps on the state findings keep in memory and in the store; what a cap turns away is
+         * counted in cutover_state_capped_total{kind} and shown in status.
+         */
+        limits: z
+          .object({
+            /** Findings kept; differences that would open more count as differing, unrecorded. Default 2000. */
+            findings: z.number().int().min(1).max(100_000).default(2000),
+            /** Route templates (catch-all path shapes) kept; later ones fold into `{other}`. Default 1000. */
+            templates: z.number().int().min(1).max(100_000).default(1000),
+            /** Examples kept over all findings; past half, only a finding's first. Default 1000. */
+            examples: z.number().int().min(0).max(100_000).default(1000),
+            /** Differences of one exchange handled; the rest are counted and dropped. Default 200. */
+            differences: z.number().int().min(1).max(10_000).default(200),
+            /** Route templates the noise model learns; later ones are not learned (stay real). Default 500. */
+            noise_templates: z.number().int().min(1).max(100_000).default(500),
+          })
+          .strict()
+          .default({ findings: 2000, templates: 1000, examples: 1000, differences: 200, noise_templates: 500 }),
       })
       .strict()
       .default({
@@ -245,6 +264,7 @@ export const configSchema = z
         retention: 14 * 86_400_000,
         max_concurrency: 64,
         worker: true,
+        limits: { findings: 2000, templates: 1000, examples: 1000, differences: 200, noise_templates: 500 },
       }),
     rollout: rolloutSchema.optional(),
     log: z

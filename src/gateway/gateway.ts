@@ -75,10 +75,16 @@ export class Gateway implements AdminHost {
     this.runtime = new Runtime(config, store, log, workers > 1 ? "primary" : "single");
     this.health = new HealthChecker(this.runtime.allUpstreams());
     this.parity = new Parity(config, store, this.runtime.metrics, log);
-    const live = (this.live = new Live(() => ({
-      status: buildStatus(this),
-      findings: { compared: this.parity.compared, routes: this.parity.findings.routes() },
-    })));
+    // The live stream sends the route summaries that changed each second (O(changes)); a new
+    // subscriber gets them all once.
+    const liveChanges = this.parity.findings.track();
+    const live = (this.live = new Live(
+      () => ({
+        status: buildStatus(this),
+        findings: { compared: this.parity.compared, routes: this.parity.findings.changedRoutes(liveChanges) },
+      }),
+      () => ({ compared: this.parity.compared, routes: this.parity.findings.routes() }),
+    ));
 
     // One recorder in both modes: the data plane's served records reach it in-process, or through
     // the cluster workers' reports.
