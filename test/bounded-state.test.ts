@@ -93,7 +93,7 @@ describe("bounded state under random paths", () => {
   test(
     "route states, findings, examples and RSS stay under their caps; caps are counted",
     { timeout: 90_000 },
-    async () => {
+    async (t) => {
       const pid = gw.child.pid ?? 0;
       const rssStart = rssMiB(pid);
       const fill = await load(() => `${gw.url}/whoami/${word()}/${word()}`, 12, performance.now() + 10_000);
@@ -115,6 +115,9 @@ describe("bounded state under random paths", () => {
       assert.match(text, /cutover_state_capped_total\{kind="templates_folded"\} [1-9]/);
       assert.match(text, new RegExp(`cutover_state_limit\\{kind="templates"\\} ${CAPS.templates}`));
       const rss = rssMiB(pid);
+      t.diagnostic(
+        `${fill.ms.length} random-path requests; templates ${templates.entries} (folded ${templates.capped}); RSS ${rssStart.toFixed(0)} → ${rss.toFixed(0)} MiB`,
+      );
       assert.ok(rss < 300, `gateway RSS ${rss.toFixed(0)} MiB (started at ${rssStart.toFixed(0)})`);
 
       // What the store holds is bounded the same way (rows written as deltas, not one document).
@@ -134,7 +137,7 @@ describe("bounded state under random paths", () => {
   test(
     "a dashboard subscriber gets small increments and does not move client p99 beyond noise",
     { timeout: 90_000 },
-    async () => {
+    async (t) => {
       // The same background of new random paths in every round, so each tick has changes to send.
       const p99s = { off: [] as number[], on: [] as number[] };
       let tickBytes = 0;
@@ -183,6 +186,9 @@ describe("bounded state under random paths", () => {
       assert.ok(perTick < 64 * 1024, `a tick is ${Math.round(perTick / 1024)} KiB`);
       const off = median(p99s.off);
       const on = median(p99s.on);
+      t.diagnostic(
+        `${ticks} ticks, ${Math.round(perTick)} B each; p99 on ${p99s.on.map((x) => x.toFixed(1)).join("/")}, off ${p99s.off.map((x) => x.toFixed(1)).join("/")} ms`,
+      );
       assert.ok(
         on <= off * 1.5 + 5,
         `client p99 with a subscriber ${on.toFixed(1)} ms vs ${off.toFixed(1)} ms without (rounds: on ${p99s.on.map((x) => x.toFixed(1)).join(", ")}; off ${p99s.off.map((x) => x.toFixed(1)).join(", ")})`,
