@@ -45,14 +45,29 @@ export function startLive(token: string): void {
     onEvent: (e) => {
       if (e.event === "series") {
         set({ series: (JSON.parse(e.data) as LivePoint[]).slice(-KEEP) });
+      } else if (e.event === "findings") {
+        set({ findings: JSON.parse(e.data) as FindingsSummary | null });
       } else if (e.event === "tick") {
         const t = JSON.parse(e.data) as Tick;
         const series = state.series.length >= KEEP ? state.series.slice(1) : state.series.slice();
         series.push(t.point);
-        set({ series, status: t.status, findings: t.findings, lastTick: Date.now() });
+        set({ series, status: t.status, findings: mergeFindings(state.findings, t.findings), lastTick: Date.now() });
       }
     },
   });
+}
+
+/** A tick carries only the route summaries that changed: merged into what the stream sent before. */
+function mergeFindings(prev: FindingsSummary | null, inc: FindingsSummary): FindingsSummary {
+  if (!prev) return inc;
+  if (inc.routes.length === 0) return { ...prev, compared: inc.compared };
+  const key = (r: FindingsSummary["routes"][number]): string => `${r.routeName}\n${r.template}`;
+  const byKey = new Map(prev.routes.map((r) => [key(r), r]));
+  for (const r of inc.routes) byKey.set(key(r), r);
+  const routes = [...byKey.values()].sort(
+    (a, b) => a.routeName.localeCompare(b.routeName) || a.template.localeCompare(b.template),
+  );
+  return { compared: inc.compared, routes };
 }
 
 export function stopLive(): void {

@@ -2,7 +2,11 @@ import { CutoverError } from "../errors/index.js";
 import { buildReport, renderHtmlReport } from "../findings/index.js";
 import type { AdminHost } from "./host.js";
 import type { Live } from "./live.js";
+import { intParam } from "./params.js";
 import type { AdminServer } from "./server.js";
+
+const DEFAULT_PAGE = 500;
+const MAX_PAGE = 2000;
 
 /** Findings, acceptance and parity reports on the admin API. */
 export function registerFindingsApi(admin: AdminServer, gw: AdminHost): void {
@@ -17,10 +21,16 @@ export function registerFindingsApi(admin: AdminServer, gw: AdminHost): void {
       includeIgnored: flag("ignored"),
     });
     const withExamples = flag("examples");
+    // Paginated: a page is at most MAX_PAGE findings (examples make each up to ~40 KiB).
+    const limit = intParam(r.query, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
+    const offset = intParam(r.query, "offset", 0, 0, Number.MAX_SAFE_INTEGER);
     return {
       compared: parity.compared,
+      total: list.length,
+      offset,
+      limit,
       routes: parity.findings.routes(),
-      findings: list.map((f) => (withExamples ? f : { ...f, examples: [] })),
+      findings: list.slice(offset, offset + limit).map((f) => (withExamples ? f : { ...f, examples: [] })),
     };
   });
   admin.route("GET", "/api/findings/:id", (r) => {

@@ -10,6 +10,8 @@ const BASE = 0.05;
 const GROWTH = 1.15;
 const N = 96;
 const LOG_GROWTH = Math.log(GROWTH);
+// A subscriber that has not read this much of the stream is dropped (it reconnects and resyncs).
+const MAX_BUFFERED = 4 * 1024 * 1024;
 
 class Second {
   count = 0;
@@ -47,7 +49,10 @@ class Second {
 
 /**
  * Live keeps the last ten minutes of per-second traffic for both targets and pushes each finished
- * second, with whatever else the dashboard shows, to subscribers over server-sent events.
+ * second, with whatever else the dashboard shows, to subscribers over server-sent events. A tick
+ * carries only what changed (route summaries touched that second), computed once for all
+ * subscribers; a slow subscriber whose socket buffer passes MAX_BUFFERED is dropped, never
+ * buffered without bound.
  */
 export class Live {
   readonly series: LivePoint[] = [];
@@ -56,7 +61,10 @@ export class Live {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
+    /** What each tick carries besides the point: increments only (it runs every second). */
     private readonly extra: () => Record<string, unknown>,
+    /** The full findings summary a new subscriber starts from (`event: findings`). */
+    private readonly snapshot: () => unknown = () => null,
     private readonly keep = 600,
   ) {
     this.timer = setInterval(() => this.flush(), 1000).unref();
@@ -74,6 +82,7 @@ export class Live {
       connection: "keep-alive",
     });
     res.write(`event: series\ndata: ${JSON.stringify(this.series)}\n\n`);
+    res.write(`event: findings\ndata: ${JSON.stringify(this.snapshot())}\n\n`);
     this.subscribers.add(res);
     res.on("close", () => this.subscribers.delete(res));
   }
@@ -89,7 +98,12 @@ export class Live {
     if (this.series.length > this.keep) this.series.shift();
     if (this.subscribers.size === 0) return;
     const msg = `event: tick\ndata: ${JSON.stringify({ point: p, ...this.extra() })}\n\n`;
-    for (const res of this.subscribers) res.write(msg);
+    for (const res of this.subscribers) {
+      if (res.writableLength > MAX_BUFFERED) {
+        this.subscribers.delete(res);
+        res.destroy();
+      } else res.write(msg);
+    }
   }
 
   close(): void {

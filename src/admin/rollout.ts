@@ -1,3 +1,4 @@
+import { intParam } from "./params.js";
 import type { AdminHost } from "./host.js";
 import { requireRollout } from "../rollout/controller.js";
 import type { ManualEvent } from "../rollout/transition.js";
@@ -20,6 +21,6 @@ export function registerRolloutApi(admin: AdminServer, gw: AdminHost): void {
   }
   admin.route("GET", "/api/rollout/history", (r) => {
     const c = requireRollout(gw.rollout);
-    return gw.runtime.store.auditLog({ limit: Number(r.query.get("limit") ?? 200), subject: c.state.id });
+    return gw.runtime.store.auditLog({ limit: intParam(r.query, "limit", 200, 1, 1000), subject: c.state.id });
   });
 }

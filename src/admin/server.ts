@@ -3,6 +3,7 @@ import { CutoverError, isCutoverError } from "../errors/index.js";
 import type { AdminHost } from "./host.js";
 import { listen } from "../net/listen.js";
 import { tokenMatches } from "./auth.js";
+import { decodeSegment, intParam } from "./params.js";
 import { rolloutView } from "./rollout-view.js";
 import { buildStatus } from "./status.js";
 import { serveStatic } from "./static.js";
@@ -54,7 +55,7 @@ export class AdminServer {
       rt.rollbackAll(r.actor, reason);
       return { rolled_back: rt.table.routes.map((x) => x.name), rollout: rolloutView(gw) };
     });
-    this.route("GET", "/api/audit", (r) => rt.store.auditLog({ limit: Number(r.query.get("limit") ?? 100) }));
+    this.route("GET", "/api/audit", (r) => rt.store.auditLog({ limit: intParam(r.query, "limit", 100, 1, 1000) }));
     this.route("GET", "/metrics", async (_r, res) => {
       const text = await gw.renderMetrics();
       res.writeHead(200, { "content-type": rt.metrics.contentType });
@@ -113,7 +114,7 @@ export class AdminServer {
       let ok = true;
       for (let i = 0; i < parts.length && ok; i++) {
         const p = r.parts[i] as string;
-        if (p.startsWith(":")) params[p.slice(1)] = decodeURIComponent(parts[i] as string);
+        if (p.startsWith(":")) params[p.slice(1)] = decodeSegment(parts[i] as string);
         else ok = p === parts[i];
       }
       if (ok) return { handler: r.handler, params };

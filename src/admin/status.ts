@@ -35,6 +35,7 @@ export function buildStatus(gw: AdminHost): Status<RolloutView> {
     }),
     open_upgrades: gw.plane.openUpgrades(),
     workers: gw.plane.workers(),
+    state: gw.parity.stateView(),
     rollout: rolloutView(gw),
   };
 }

@@ -31,6 +31,15 @@ export interface UpstreamStatus {
   connections: { connected: number; free: number; pending: number; running: number };
 }
 
+/** One bounded piece of control-plane state: what it holds, its cap, what the cap turned away. */
+export interface StateStatus {
+  /** findings, templates (route states; the rest fold into {other}), examples, noise_templates, differences (per exchange). */
+  kind: string;
+  entries: number | null;
+  limit: number;
+  capped: number;
+}
+
 /** GET /api/status. `R` is the rollout view's type (see src/admin/rollout.ts). */
 export interface Status<R = unknown> {
   version: string;
@@ -41,6 +50,8 @@ export interface Status<R = unknown> {
   open_upgrades: number;
   /** Cluster workers serving the data plane; empty when this process serves it. */
   workers: WorkerStatus[];
+  /** Bounded state (also the cutover_state_* metrics). */
+  state: StateStatus[];
   rollout: R;
 }
 

@@ -1,22 +1,36 @@
+import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { describePresets, presetsFor, type DiffOptions } from "../diff/index.js";
 import type { CapturedResponse, Difference } from "../diff/types.js";
-import { FindingsAggregator, findingId } from "../findings/index.js";
-import type { FindingsRows } from "../findings/types.js";
+import { FindingsAggregator, findingId, type CapCounts } from "../findings/index.js";
+import type { Finding, FindingsRows, RouteRow } from "../findings/types.js";
 import type { Metrics } from "../metrics/registry.js";
 import { NoiseModel, type NoiseSnapshot } from "../noise/index.js";
+import { maskCards } from "../redact/cards.js";
 import { pathShape } from "../route/shape.js";
 import type { Route } from "../route/table.js";
-import type { Store } from "../store/store.js";
+import type { Store, StoredRow } from "../store/store.js";
 import { computePair, type PairJob, type PairResult } from "./compare.js";
 import type { ComparisonSink, MirroredRequest } from "../mirror/mirror.js";
 import { ComparisonThread } from "./thread.js";
+
+/** One bounded piece of state as status shows it (admin's StateStatus). */
+export interface StateCount {
+  kind: string;
+  entries: number | null;
+  limit: number;
+  capped: number;
+}
 
 /** What the judge hears about each comparison: the request, whether it really differed, the candidate's answer. */
 export type ParityListener = (req: MirroredRequest, mismatch: boolean, candidate: CapturedResponse) => void;
 
 const PERSIST_EVERY_MS = 5000;
+// The noise model is one bounded document (maxTemplates × maxPathsPerRoute): written every 12th tick.
+const NOISE_EVERY = 12;
+const FINDINGS = "finding";
+const ROUTES = "finding_route";
 
 /**
  * Parity turns finished mirrored exchanges into findings: diff (with the pair's framework
@@ -31,7 +45,16 @@ export class Parity implements ComparisonSink {
   readonly listeners: ParityListener[] = [];
   compared = 0;
   private readonly diffOptions: DiffOptions;
-  private dirty = false;
+  /** Findings were loaded from an older store's single document: rewrite as rows, then drop it. */
+  private migrate = false;
+  private ticks = 0;
+  private readonly changes: Set<string>;
+  private readonly reported: CapCounts = {
+    templatesFolded: 0,
+    findingsUnrecorded: 0,
+    examplesDropped: 0,
+    differencesDropped: 0,
+  };
   private readonly timer: NodeJS.Timeout;
   private readonly thread: ComparisonThread | undefined;
 
@@ -61,11 +84,23 @@ export class Parity implements ComparisonSink {
       redactPaths: d.redact.paths,
       ignoreHeaders: d.ignore.headers,
       ignorePaths: d.ignore.paths,
+      maxFindings: d.limits.findings,
+      maxTemplates: d.limits.templates,
+      maxExamples: d.limits.examples,
+      maxDifferences: d.limits.differences,
     };
-    const rows = store.getDoc("findings") as FindingsRows | undefined;
+    const { rows, legacyDoc } = loadFindings(store);
     this.findings = rows ? FindingsAggregator.fromRows(rows, opts) : new FindingsAggregator(opts);
+    this.changes = this.findings.track();
+    if (legacyDoc && rows) {
+      // Stored by an older cutover as one document: rewrite it once as rows.
+      for (const f of rows.findings) this.changes.add(`f:${f.id}`);
+      for (const r of rows.routes) this.changes.add(`r:${r.routeName}\n${r.template}`);
+      this.migrate = true;
+    }
     const noise = store.getDoc("noise") as NoiseSnapshot | undefined;
     this.noise = noise ? NoiseModel.fromJSON(noise) : new NoiseModel();
+    this.noise.options.maxTemplates = d.limits.noise_templates;
     this.findings.prune(Date.now() - d.retention);
     this.timer = setInterval(() => this.persist(), PERSIST_EVERY_MS).unref();
     // The thread costs ~15 MiB: only made when something can be mirrored (a route's `mirror:` or a
@@ -94,7 +129,7 @@ export class Parity implements ComparisonSink {
 
   /** templateFor groups by the route's template, or by path shape under a wildcard route. */
   static templateFor(route: Route, path: string): string {
-    return route.template.wildcard ? pathShape(path) : route.template.source;
+    return route.template.wildcard ? maskCards(pathShape(path)).text : route.template.source;
   }
 
   compare(
@@ -129,10 +164,14 @@ export class Parity implements ComparisonSink {
   /** apply folds one computed comparison into the noise model, the findings and the metrics. */
   private apply(req: MirroredRequest, job: PairJob, r: PairResult): void {
     const { legacy, candidate, secondary } = job;
-    const template = Parity.templateFor(req.route, req.path);
+    const template = this.findings.resolveTemplate(req.route.name, Parity.templateFor(req.route, req.path));
     const diffs = r.diffs;
     // The request target lets the model tell "same request, different value" (generated) apart.
-    const target = `${req.method} ${req.path}${req.query}`;
+    // Only equality matters, so the model keeps a digest: a raw target can hold ?api_key=…
+    const target = createHash("sha256")
+      .update(`${req.method} ${req.path}${req.query}`)
+      .digest("base64url")
+      .slice(0, 16);
     if (r.legacyLeaves) this.noise.observePrepared(template, r.legacyLeaves, target);
     if (secondary) {
       if (r.secondaryLeaves) this.noise.observePrepared(template, r.secondaryLeaves, target);
@@ -169,7 +208,6 @@ export class Parity implements ComparisonSink {
       )
       .inc();
     this.compared++;
-    this.dirty = true;
     for (const fn of this.listeners) fn(req, seen.real, candidate);
   }
 
@@ -177,19 +215,103 @@ export class Parity implements ComparisonSink {
     return describePresets(this.presets);
   }
 
-  /** persist writes findings and noise when they changed (or always with `force`, e.g. after an accept). */
+  /**
+   * persist writes what changed since the last call: the findings and route states touched (as
+   * rows), findings pruned (deleted), and every NOISE_EVERY calls (or with `force`, e.g. after an
+   * accept) the noise model. Also refreshes the state metrics.
+   */
   persist(force = false): void {
-    if (!this.dirty && !force) return;
-    this.dirty = false;
-    this.store.putDoc("findings", this.findings.toRows());
-    this.store.putDoc("noise", this.noise.toJSON());
+    this.observeState();
+    if (!this.migrate && !force && this.changes.size === 0) return;
+    const noise = force || ++this.ticks % NOISE_EVERY === 0;
+    const findings: StoredRow[] = [];
+    const routes: StoredRow[] = [];
+    const deleted: string[] = [];
+    for (const key of this.changes) {
+      const id = key.slice(2);
+      if (key.startsWith("f:")) {
+        const f = this.findings.findingRow(id);
+        if (f) findings.push({ key: id, value: f });
+      } else if (key.startsWith("r:")) {
+        const r = this.findings.routeRow(id);
+        if (r) routes.push({ key: id, value: r });
+      } else deleted.push(id);
+    }
+    this.changes.clear();
+    this.store.putRows(FINDINGS, findings, deleted);
+    this.store.putRows(ROUTES, routes);
+    if (this.migrate) this.store.deleteDoc("findings");
+    this.migrate = false;
+    if (noise) this.store.putDoc("noise", this.noise.toJSON());
   }
 
-  /** close lets pending comparisons finish (up to 2 s), then persists. */
+  /** The bounded state for status: entries, cap and what the cap turned away, per kind. */
+  stateView(): StateCount[] {
+    const o = this.findings.options;
+    const sizes = this.findings.sizes();
+    const c = this.findings.capped;
+    return [
+      { kind: "findings", entries: sizes.findings, limit: o.maxFindings, capped: c.findingsUnrecorded },
+      { kind: "templates", entries: sizes.templates, limit: o.maxTemplates, capped: c.templatesFolded },
+      { kind: "examples", entries: sizes.examples, limit: o.maxExamples, capped: c.examplesDropped },
+      {
+        kind: "noise_templates",
+        entries: this.noise.templates,
+        limit: this.noise.options.maxTemplates,
+        capped: 0,
+      },
+      { kind: "differences", entries: null, limit: o.maxDifferences, capped: c.differencesDropped },
+    ];
+  }
+
+  /** Sizes and caps of the bounded state as metrics (cutover_state_*). */
+  private observeState(): void {
+    const m = this.metrics;
+    const o = this.findings.options;
+    const sizes = this.findings.sizes();
+    const set = (kind: string, n: number, limit: number): void => {
+      m.stateEntries.labels(kind).set(n);
+      m.stateLimit.labels(kind).set(limit);
+    };
+    set("findings", sizes.findings, o.maxFindings);
+    set("templates", sizes.templates, o.maxTemplates);
+    set("examples", sizes.examples, o.maxExamples);
+    set("noise_templates", this.noise.templates, this.noise.options.maxTemplates);
+    const c = this.findings.capped;
+    for (const [k, kind] of Object.entries(CAP_KINDS) as [keyof CapCounts, string][]) {
+      if (c[k] > this.reported[k]) m.stateCapped.labels(kind).inc(c[k] - this.reported[k]);
+      this.reported[k] = c[k];
+    }
+  }
+
+  /** close lets pending comparisons finish (up to 2 s), then persists what changed. */
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.thread?.close();
-    this.dirty = true;
-    this.persist();
+    this.persist(this.compared > 0);
   }
+}
+
+const CAP_KINDS: Record<keyof CapCounts, string> = {
+  templatesFolded: "templates_folded",
+  findingsUnrecorded: "findings_unrecorded",
+  examplesDropped: "examples_dropped",
+  differencesDropped: "differences_dropped",
+};
+
+/** Findings as stored rows, or (an older store) the one document they used to be. */
+function loadFindings(store: Store): { rows: FindingsRows | undefined; legacyDoc: boolean } {
+  const findings = store.getRows(FINDINGS);
+  const routes = store.getRows(ROUTES);
+  if (findings.length === 0 && routes.length === 0) {
+    const doc = store.getDoc("findings") as FindingsRows | undefined;
+    return { rows: doc, legacyDoc: doc !== undefined };
+  }
+  const rows: FindingsRows = { version: 1, routes: routes.map((r) => r.value as RouteRow), findings: [], examples: [] };
+  for (const { value } of findings) {
+    const { examples, ...f } = value as Finding;
+    rows.findings.push(f);
+    examples.forEach((example, slot) => rows.examples.push({ findingId: f.id, slot, example }));
+  }
+  return { rows, legacyDoc: false };
 }

@@ -152,9 +152,18 @@ export const configSchema = z
     workers: z.union([z.number().int().min(1).max(64), z.literal("auto")]).default(1),
     admin: z
       .object({
-        /** Admin API listener; loopback by default. */
+        /** Admin API listener; loopback by default. A non-loopback address needs `expose: true`. */
         listen: listenAddress.default("127.0.0.1:9901"),
-        /** Bearer token required on every admin request (use ${ENV} interpolation). At least 16 characters. */
+        /**
+         * Allow `listen` on a non-loopback address (refused otherwise; a warning is logged at start).
+         * Default false.
+         */
+        expose: z.boolean().default(false),
+        /**
+         * Bearer token required on every admin request (use ${ENV} interpolation). At least 16
+         * characters and 64 bits of entropy (length × Shannon entropy of its characters): sixteen
+         * zeros are refused, `openssl rand -hex 16` passes.
+         */
         token: z.string().min(16, "admin token must be at least 16 characters"),
       })
       .strict(),
@@ -172,11 +181,15 @@ export const configSchema = z
         keys: z.array(bucketKey).min(1).default(["jwt.sub", "ip"]),
         /** When no key is present: use the client IP, or draw a bucket per request. Default ip. */
         fallback: z.enum(["ip", "random"]).default("ip"),
-        /** Salt mixed into the hash; change it to reshuffle which users see the candidate. */
-        salt: z.string().default("cutover"),
+        /**
+         * Salt mixed into the hash; change it to reshuffle which users see the candidate. Default ""
+         * (unset): a random salt generated at the first start and kept in the store, so nobody
+         * outside can pick keys that land on the candidate.
+         */
+        salt: z.string().default(""),
       })
       .strict()
-      .default({ keys: ["jwt.sub", "ip"], fallback: "ip", salt: "cutover" }),
+      .default({ keys: ["jwt.sub", "ip"], fallback: "ip", salt: "" }),
     override: z
       .object({
         /** Honour the override header. Default false. */
@@ -232,6 +245,25 @@ export const configSchema = z
         max_concurrency: z.number().int().min(1).max(10_000).default(64),
         /** Compare on a worker thread, off the event loop that serves clients. Default true. */
         worker: z.boolean().default(true),
+        /**
+         * Caps on the state findings keep in memory and in the store; what a cap turns away is
+         * counted in cutover_state_capped_total{kind} and shown in status.
+         */
+        limits: z
+          .object({
+            /** Findings kept; differences that would open more count as differing, unrecorded. Default 2000. */
+            findings: z.number().int().min(1).max(100_000).default(2000),
+            /** Route templates (catch-all path shapes) kept; later ones fold into `{other}`. Default 1000. */
+            templates: z.number().int().min(1).max(100_000).default(1000),
+            /** Examples kept over all findings; past half, only a finding's first. Default 1000. */
+            examples: z.number().int().min(0).max(100_000).default(1000),
+            /** Differences of one exchange handled; the rest are counted and dropped. Default 200. */
+            differences: z.number().int().min(1).max(10_000).default(200),
+            /** Route templates the noise model learns; later ones are not learned (stay real). Default 500. */
+            noise_templates: z.number().int().min(1).max(100_000).default(500),
+          })
+          .strict()
+          .default({ findings: 2000, templates: 1000, examples: 1000, differences: 200, noise_templates: 500 }),
       })
       .strict()
       .default({
@@ -242,6 +274,7 @@ export const configSchema = z
         retention: 14 * 86_400_000,
         max_concurrency: 64,
         worker: true,
+        limits: { findings: 2000, templates: 1000, examples: 1000, differences: 200, noise_templates: 500 },
       }),
     rollout: rolloutSchema.optional(),
     log: z

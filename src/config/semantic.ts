@@ -2,6 +2,7 @@ import { compilePathPattern, knownPresets } from "../diff/index.js";
 import type { Problem } from "../errors/index.js";
 import { compileTemplate, covers, paramNames, type PathTemplate } from "../route/template.js";
 import { defaultRouteName } from "../route/table.js";
+import { adminProblems } from "./admin-checks.js";
 import { SAFE_METHODS, type Config } from "./schema.js";
 
 /**
@@ -95,6 +96,8 @@ export function semanticProblems(config: Config): Problem[] {
         problems.push({ path: `diff.presets[${i}]`, message: `unknown preset "${p}" (known: ${known.join(", ")})` });
     });
   }
+
+  problems.push(...adminProblems(config));
 
   if (config.rollout?.routes) {
     config.rollout.routes.forEach((ref, i) => {

@@ -32,6 +32,23 @@ export interface AggregatorOptions {
   previewChars: number;
   /** Findings kept; differences that would open a new one beyond it count as differing, unrecorded. Default 2000. */
   maxFindings: number;
+  /** (route, template) states kept; later templates fold into the route's OVERFLOW_TEMPLATE. Default 1000. */
+  maxTemplates: number;
+  /** Examples kept over all findings (each up to ~2 × previewChars). Past half of it, only first examples. Default 1000. */
+  maxExamples: number;
+  /** Differences of one exchange handled; the rest are counted and dropped. Default 200. */
+  maxDifferences: number;
+}
+
+/** Where templates past maxTemplates are counted: one bucket per route. */
+export const OVERFLOW_TEMPLATE = "{other}";
+
+/** What the caps turned away, since start (exported as metrics, shown in status). */
+export interface CapCounts {
+  templatesFolded: number;
+  findingsUnrecorded: number;
+  examplesDropped: number;
+  differencesDropped: number;
 }
 
 const DEFAULTS: AggregatorOptions = {
@@ -42,6 +59,9 @@ const DEFAULTS: AggregatorOptions = {
   ignorePaths: [],
   previewChars: 8192,
   maxFindings: 2000,
+  maxTemplates: 1000,
+  maxExamples: 1000,
+  maxDifferences: 200,
 };
 export const MAX_EXAMPLE_DIFFERENCES = 50;
 /** How often the "latest" example of a finding is replaced. */
@@ -80,6 +100,12 @@ export class FindingsAggregator {
   private readonly redactPatterns: readonly PathPattern[];
   private readonly ignorePatterns: readonly PathPattern[];
   private readonly ignoreHeaderSet: ReadonlySet<string>;
+  /** Finding ids per route state key, so one route's summary never walks every finding. */
+  private readonly byRoute = new Map<string, Set<string>>();
+  /** Sets of changed keys ("f:<id>", "r:<route key>", "d:<id>" deleted), one per consumer (store, live stream). */
+  private readonly trackers: Set<string>[] = [];
+  private exampleCount = 0;
+  readonly capped: CapCounts = { templatesFolded: 0, findingsUnrecorded: 0, examplesDropped: 0, differencesDropped: 0 };
 
   constructor(options: Partial<AggregatorOptions> = {}) {
     this.options = { ...DEFAULTS, ...options };
@@ -91,15 +117,47 @@ export class FindingsAggregator {
   /** Counts mirrored requests of a route, the denominator of every rate. Call once per compared pair. */
   countMirrored(routeName: string, template: string, n = 1): void {
     this.route(routeName, template).mirrored += n;
+    this.touch(`r:${routeName}\n${template}`);
+  }
+
+  /** The template to group under: `template`, or OVERFLOW_TEMPLATE once the route states are full. */
+  resolveTemplate(routeName: string, template: string): string {
+    if (this.routeStates.has(`${routeName}\n${template}`) || this.routeStates.size < this.options.maxTemplates)
+      return template;
+    this.capped.templatesFolded++;
+    return OVERFLOW_TEMPLATE;
+  }
+
+  /** A new change tracker: the keys changed from now on ("f:id", "r:route\ntemplate", "d:id"). */
+  track(): Set<string> {
+    const t = new Set<string>();
+    this.trackers.push(t);
+    return t;
+  }
+
+  private touch(key: string): void {
+    for (const t of this.trackers) t.add(key);
+  }
+
+  /** Sizes of the bounded state, for metrics and status. */
+  sizes(): { findings: number; templates: number; examples: number } {
+    return { findings: this.findings.size, templates: this.routeStates.size, examples: this.exampleCount };
   }
 
   /**
    * Records one exchange's differences. Returns the ids of the findings it touched. Call
    * countMirrored for the exchange too (also when there are no differences).
    */
-  add(exchange: Exchange, differences: readonly Difference[], noise: NoiseInput): string[] {
+  add(exchange: Exchange, all: readonly Difference[], noise: NoiseInput): string[] {
+    let differences = all;
     const route = this.route(exchange.routeName, exchange.template);
+    const routeKey = `${exchange.routeName}\n${exchange.template}`;
+    this.touch(`r:${routeKey}`);
     const kept: { d: Difference; cls: NoiseClass; reason?: string }[] = [];
+    if (differences.length > this.options.maxDifferences) {
+      this.capped.differencesDropped += differences.length - this.options.maxDifferences;
+      differences = differences.slice(0, this.options.maxDifferences);
+    }
     differences.forEach((d, i) => {
       if (isIgnored(d.groupPath, this.ignorePatterns, this.ignoreHeaderSet)) {
         route.ignoredDifferences++;
@@ -119,6 +177,7 @@ export class FindingsAggregator {
       if (!f) {
         if (this.findings.size >= this.options.maxFindings) {
           unrecorded = true;
+          this.capped.findingsUnrecorded++;
           continue;
         }
         f = {
@@ -136,9 +195,11 @@ export class FindingsAggregator {
           examples: [],
         };
         this.findings.set(id, f);
+        this.index(f);
       }
       if (touched.has(id)) continue; // several list items of one request count once
       touched.add(id);
+      this.touch(`f:${id}`);
       f.count++;
       f.firstSeen = Math.min(f.firstSeen, exchange.at);
       f.lastSeen = Math.max(f.lastSeen, exchange.at);
@@ -152,13 +213,21 @@ export class FindingsAggregator {
       // Keep the first max−1 examples, and a recent one in the last slot, refreshed at most every
       // LATEST_EVERY_MS: building an example redacts and previews both bodies, which was 45 % of a
       // comparison's CPU when it ran for every differing request (bench/mirror.ts profile).
-      if (max > 0 && (f.examples.length < max || (last !== undefined && exchange.at - last.at >= LATEST_EVERY_MS))) {
+      const want =
+        max > 0 && (f.examples.length < max || (last !== undefined && exchange.at - last.at >= LATEST_EVERY_MS));
+      // Past half the example budget only a finding's first example is kept; at the budget, none.
+      const grows = f.examples.length < max;
+      const budget = f.examples.length === 0 ? this.options.maxExamples : this.options.maxExamples / 2;
+      if (want && grows && this.exampleCount >= budget) this.capped.examplesDropped++;
+      else if (want) {
         example ??= this.example(
           exchange,
           kept.map((k) => k.d),
         );
-        if (f.examples.length < max) f.examples.push(example);
-        else f.examples[max - 1] = example;
+        if (grows) {
+          f.examples.push(example);
+          this.exampleCount++;
+        } else f.examples[max - 1] = example;
       }
     }
     // Without a finding to accept it later, such a request always counts as differing.
@@ -191,6 +260,13 @@ export class FindingsAggregator {
     };
   }
 
+  private index(f: Finding): void {
+    const key = `${f.routeName}\n${f.template}`;
+    let ids = this.byRoute.get(key);
+    if (!ids) this.byRoute.set(key, (ids = new Set()));
+    ids.add(f.id);
+  }
+
   private recordSignature(route: RouteState, sig: string): void {
     const n = route.signatureCounts.get(sig);
     if (n !== undefined) route.signatureCounts.set(sig, n + 1);
@@ -221,6 +297,8 @@ export class FindingsAggregator {
     const f = this.findings.get(id);
     if (!f) throw new CutoverError("CUTOVER_ERR_FINDING_NOT_FOUND", id);
     f.accepted = { reason, by, at };
+    this.touch(`f:${id}`);
+    this.touch(`r:${f.routeName}\n${f.template}`);
     return f;
   }
 
@@ -229,6 +307,8 @@ export class FindingsAggregator {
     const f = this.findings.get(id);
     if (!f) throw new CutoverError("CUTOVER_ERR_FINDING_NOT_FOUND", id);
     delete f.accepted;
+    this.touch(`f:${id}`);
+    this.touch(`r:${f.routeName}\n${f.template}`);
     return f;
   }
 
@@ -265,35 +345,55 @@ export class FindingsAggregator {
 
   /** Per route: mirrored requests and the share with at least one real, unaccepted difference. */
   routes(): RouteSummary[] {
-    const counted = new Set<string>();
-    for (const f of this.findings.values()) {
-      const v = this.view(f);
-      if (v.noise === "real" && !v.accepted && !v.ignored) counted.add(f.id);
-    }
     const out: RouteSummary[] = [];
-    for (const r of this.routeStates.values()) {
-      let differing = r.overflow;
-      for (const [sig, n] of r.signatureCounts) if (sig.split(",").some((id) => counted.has(id))) differing += n;
-      const findings = { real: 0, noise: 0, accepted: 0, ignored: 0 };
-      for (const f of this.findings.values()) {
-        if (f.routeName !== r.routeName || f.template !== r.template) continue;
-        const v = this.view(f);
-        if (v.ignored) findings.ignored++;
-        else if (v.accepted) findings.accepted++;
-        else if (v.noise === "real") findings.real++;
-        else findings.noise++;
-      }
-      const mirrored = Math.max(r.mirrored, differing);
-      out.push({
-        routeName: r.routeName,
-        template: r.template,
-        mirrored: r.mirrored,
-        differing,
-        rate: wilson(differing, mirrored),
-        findings,
-      });
+    for (const key of this.routeStates.keys()) {
+      const r = this.routeSummary(key);
+      if (r) out.push(r);
     }
     return out.sort((a, b) => a.routeName.localeCompare(b.routeName) || a.template.localeCompare(b.template));
+  }
+
+  /** Summaries of the route states a tracker saw change since the last call (then clears it): O(changes). */
+  changedRoutes(changes: Set<string>): RouteSummary[] {
+    const out: RouteSummary[] = [];
+    for (const key of changes) {
+      if (!key.startsWith("r:")) continue;
+      const r = this.routeSummary(key.slice(2));
+      if (r) out.push(r);
+    }
+    changes.clear();
+    return out;
+  }
+
+  /** One route state's summary, from its own findings and signatures only (O(its size), not O(all findings)). */
+  routeSummary(key: string): RouteSummary | undefined {
+    const r = this.routeStates.get(key);
+    if (!r) return undefined;
+    const counted = new Set<string>();
+    const findings = { real: 0, noise: 0, accepted: 0, ignored: 0 };
+    for (const id of this.byRoute.get(key) ?? []) {
+      const f = this.findings.get(id);
+      if (!f) continue;
+      const ignored = isIgnored(f.groupPath, this.ignorePatterns, this.ignoreHeaderSet);
+      if (ignored) findings.ignored++;
+      else if (f.accepted) findings.accepted++;
+      else if (f.noise === "real") {
+        findings.real++;
+        counted.add(id);
+      } else findings.noise++;
+    }
+    let differing = r.overflow;
+    if (counted.size > 0)
+      for (const [sig, n] of r.signatureCounts) if (sig.split(",").some((id) => counted.has(id))) differing += n;
+    const mirrored = Math.max(r.mirrored, differing);
+    return {
+      routeName: r.routeName,
+      template: r.template,
+      mirrored: r.mirrored,
+      differing,
+      rate: wilson(differing, mirrored),
+      findings,
+    };
   }
 
   /** Drops findings last seen before `cutoff` (config diff.retention). Returns how many. */
@@ -302,10 +402,27 @@ export class FindingsAggregator {
     for (const [id, f] of this.findings) {
       if (f.lastSeen < cutoff) {
         this.findings.delete(id);
+        this.byRoute.get(`${f.routeName}\n${f.template}`)?.delete(id);
+        this.exampleCount -= f.examples.length;
+        this.touch(`d:${id}`);
+        this.touch(`r:${f.routeName}\n${f.template}`);
         n++;
       }
     }
     return n;
+  }
+
+  /** A finding as its stored row (examples included), or undefined once pruned. */
+  findingRow(id: string): Finding | undefined {
+    return this.findings.get(id);
+  }
+
+  /** A route state as its stored row. */
+  routeRow(key: string): RouteRow | undefined {
+    const r = this.routeStates.get(key);
+    if (!r) return undefined;
+    const { signatureCounts, ...rest } = r;
+    return { ...rest, signatures: [...signatureCounts] };
   }
 
   toRows(): FindingsRows {
@@ -333,9 +450,17 @@ export class FindingsAggregator {
         signatureCounts: new Map(r.signatures),
       });
     }
-    for (const f of rows.findings) a.findings.set(f.id, { ...f, examples: [] });
-    for (const e of [...rows.examples].sort((x, y) => x.slot - y.slot))
-      a.findings.get(e.findingId)?.examples.push(e.example);
+    for (const f of rows.findings) {
+      const finding = { ...f, examples: [] };
+      a.findings.set(f.id, finding);
+      a.index(finding);
+    }
+    for (const e of [...rows.examples].sort((x, y) => x.slot - y.slot)) {
+      const f = a.findings.get(e.findingId);
+      if (!f) continue;
+      f.examples.push(e.example);
+      a.exampleCount++;
+    }
     return a;
   }
 }

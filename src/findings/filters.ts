@@ -1,6 +1,7 @@
 import { compilePathPattern, matchesPathOrAncestor, type PathPattern, type Segment } from "../json/path.js";
 import type { Difference } from "../diff/types.js";
-import { isSensitiveKey, looksLikeSecretValue, REDACTED, redactText, SENSITIVE_HEADERS } from "../redact/keys.js";
+import { isSensitiveHeader } from "../redact/headers.js";
+import { isSensitiveKey, looksLikeSecretValue, REDACTED, redactText } from "../redact/keys.js";
 
 /** Declarative ignores and redaction applied again at aggregation (defence in depth: config may change). */
 
@@ -39,8 +40,7 @@ function maskPreview(v: string | undefined, sensitive: boolean): string | undefi
 export function maskDifference(d: Difference, paths: readonly PathPattern[], headers: readonly string[]): Difference {
   let sensitive = false;
   if (d.groupPath.startsWith("header:")) {
-    const name = d.groupPath.slice(7);
-    sensitive = SENSITIVE_HEADERS.includes(name) || headers.some((h) => h.toLowerCase() === name);
+    sensitive = isSensitiveHeader(d.groupPath.slice(7), headers);
   } else {
     const segs = groupPathSegments(d.groupPath);
     if (segs)

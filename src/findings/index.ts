@@ -1,5 +1,12 @@
 /** Findings: differences grouped per route, kind and path, with rates, examples and an HTML report. */
-export { FindingsAggregator, findingId, type AggregatorOptions, MAX_EXAMPLE_DIFFERENCES } from "./aggregator.js";
+export {
+  FindingsAggregator,
+  findingId,
+  type AggregatorOptions,
+  type CapCounts,
+  MAX_EXAMPLE_DIFFERENCES,
+  OVERFLOW_TEMPLATE,
+} from "./aggregator.js";
 export { buildReport, type ReportData } from "./report-data.js";
 export { renderHtmlReport, REPORT_LIMITS, type ReportLimits } from "./report-html.js";
 export {

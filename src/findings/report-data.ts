@@ -26,6 +26,8 @@ export const REDACTION_HEURISTICS: readonly string[] = [
   "string values shaped like JWTs or Authorization credentials (Bearer/Basic/Token …): masked",
   "credential-looking key=value pairs and tokens inside text bodies (HTML, forms, SSE data): masked",
   "secret-like query parameters in request paths (?api_key=…, ?access_token=…): masked",
+  "headers named like secrets (X-Session-Token, X-Api-Token, X-Password…): value masked",
+  "card numbers (13–19 digits, Luhn-checked) in bodies, paths, queries and headers: masked to the last four digits",
 ];
 
 /** Collects the report's data from an aggregator and the presets in force. */

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { Logger } from "pino";
 import { registerFindingsApi, registerLiveApi } from "../admin/findings.js";
@@ -18,6 +19,11 @@ import { Runtime } from "../state/runtime.js";
 import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
 import { Recorder } from "./recorder.js";
+import { isLoopbackHost } from "../config/admin-checks.js";
+import { parseListen } from "../config/units.js";
+
+/** The store document holding the bucket salt generated for this install. */
+export const SALT_DOC = "bucket_salt";
 
 export { listen } from "../net/listen.js";
 
@@ -47,23 +53,38 @@ export class Gateway implements AdminHost {
   readonly live: Live;
   /** Whatever serves clients; the control plane talks to it only through this interface. */
   readonly plane: Plane;
+  readonly config: Config;
   private readonly health: HealthChecker;
   private stopping: Promise<void> | undefined;
+  /** A salt generated at this start, stored once both listeners are bound. */
+  private newSalt: string | undefined;
 
-  constructor(
-    readonly config: Config,
-    opts: GatewayOptions = {},
-  ) {
-    const log = opts.log ?? createLogger(config.log.level);
-    const store = opts.store ?? new SqliteStore(config.store.path);
+  constructor(given: Config, opts: GatewayOptions = {}) {
+    const log = opts.log ?? createLogger(given.log.level);
+    const store = opts.store ?? new SqliteStore(given.store.path);
+    // Unset salt: this install's own, generated once and kept in the store (a public default
+    // would let anyone pick bucket keys that land on the candidate).
+    let salt = given.bucketing.salt;
+    if (salt === "") {
+      const stored = store.getDoc(SALT_DOC);
+      if (typeof stored === "string" && stored !== "") salt = stored;
+      else salt = this.newSalt = randomBytes(16).toString("hex");
+    }
+    const config = (this.config = { ...given, bucketing: { ...given.bucketing, salt } });
     const workers = opts.workers ?? workerCount(config.workers);
     this.runtime = new Runtime(config, store, log, workers > 1 ? "primary" : "single");
     this.health = new HealthChecker(this.runtime.allUpstreams());
     this.parity = new Parity(config, store, this.runtime.metrics, log);
-    const live = (this.live = new Live(() => ({
-      status: buildStatus(this),
-      findings: { compared: this.parity.compared, routes: this.parity.findings.routes() },
-    })));
+    // The live stream sends the route summaries that changed each second (O(changes)); a new
+    // subscriber gets them all once.
+    const liveChanges = this.parity.findings.track();
+    const live = (this.live = new Live(
+      () => ({
+        status: buildStatus(this),
+        findings: { compared: this.parity.compared, routes: this.parity.findings.changedRoutes(liveChanges) },
+      }),
+      () => ({ compared: this.parity.compared, routes: this.parity.findings.routes() }),
+    ));
 
     // One recorder in both modes: the data plane's served records reach it in-process, or through
     // the cluster workers' reports.
@@ -94,7 +115,21 @@ export class Gateway implements AdminHost {
     // Comparisons queued before the worker has loaded would only pile up behind it.
     await this.parity.ready();
     const url = await this.plane.listen(this.config.listen);
-    const adminUrl = await this.admin.start();
+    let adminUrl: string;
+    try {
+      adminUrl = await this.admin.start();
+    } catch (err) {
+      await this.plane.drain();
+      throw err;
+    }
+    // Nothing is written to the store before both listeners are bound.
+    if (this.newSalt !== undefined) this.runtime.store.putDoc(SALT_DOC, this.newSalt);
+    this.newSalt = undefined;
+    if (!isLoopbackHost(parseListen(this.config.admin.listen).host))
+      this.runtime.log.warn(
+        { admin: adminUrl },
+        "admin API listens on a non-loopback address (admin.expose: true): keep it behind a firewall or a TLS proxy",
+      );
     this.health.start();
     this.rollout?.start();
     this.runtime.log.info({ url, admin: adminUrl }, "cutover listening");

@@ -44,6 +44,10 @@ export class Metrics {
   readonly mirrorTotal: Counter;
   readonly mirrorSkipped: Counter;
   readonly mirrorDiffs: Counter;
+  /** Bounded control-plane state: entries held, their cap, and what the cap turned away. */
+  readonly stateEntries: Gauge;
+  readonly stateLimit: Gauge;
+  readonly stateCapped: Counter;
   private cells: Cell[][] = [];
 
   constructor() {
@@ -122,6 +126,24 @@ export class Metrics {
       labelNames: ["route", "kind"],
       registers,
     });
+    this.stateEntries = new Gauge({
+      name: "cutover_state_entries",
+      help: "Entries held in bounded state, by kind (findings, templates, examples, noise_templates, live_subscribers).",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.stateLimit = new Gauge({
+      name: "cutover_state_limit",
+      help: "The cap on cutover_state_entries, by kind.",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.stateCapped = new Counter({
+      name: "cutover_state_capped_total",
+      help: "What a state cap turned away, by kind: templates folded into {other}, findings unrecorded, examples and differences dropped.",
+      labelNames: ["kind"],
+      registers,
+    });
     collectDefaultMetrics({ register: this.registry, prefix: "cutover_process_" });
   }
 
@@ -137,6 +159,9 @@ export class Metrics {
       "cutover_request_duration_seconds",
       "cutover_upstream_healthy",
       "cutover_route_candidate_weight",
+      "cutover_state_entries",
+      "cutover_state_limit",
+      "cutover_state_capped_total",
     ])
       this.registry.removeSingleMetric(name);
   }

@@ -174,6 +174,11 @@ export class NoiseModel {
     return { class: "real", reason: fmt ?? "no evidence of noise" };
   }
 
+  /** Route templates learned (generated-value statistics), at most options.maxTemplates. */
+  get templates(): number {
+    return Math.max(this.generated.size, this.secondary.size);
+  }
+
   private routeStats(template: string): RouteStats | undefined {
     let r = this.generated.get(template);
     if (!r) {

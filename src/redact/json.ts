@@ -1,6 +1,7 @@
 import { ExactNumber } from "../json/parse.js";
 import { compilePathPatterns, formatPath, matchesAt, type PathPattern, type Segment } from "../json/path.js";
-import { isSensitiveKey, looksLikeSecretValue, REDACTED } from "./keys.js";
+import { cardMask, isCardNumber } from "./cards.js";
+import { isSensitiveKey, looksLikeSecretValue, REDACTED, redactText } from "./keys.js";
 
 export interface RedactedJson {
   value: unknown;
@@ -14,7 +15,8 @@ const MAX_DEPTH = 500;
 /**
  * A copy of a parsed JSON value with configured paths (`$.user.email`, `$.items[*].card`,
  * `$..ssn`) masked, plus keys named like secrets (password, client_secret, apiKey, access_token…)
- * and string values shaped like bearer tokens or JWTs. Nulls and booleans under secret-like keys
+ * and string values shaped like bearer tokens or JWTs; card numbers (Luhn-checked) and secret
+ * key=value pairs inside strings, and numbers that are card numbers, are masked too. Nulls and booleans under secret-like keys
  * stay visible (`"has_password": true` reveals nothing and helps reading a diff).
  */
 export function redactJson(value: unknown, paths: readonly string[] | readonly PathPattern[] = []): RedactedJson {
@@ -38,11 +40,22 @@ export function redactJson(value: unknown, paths: readonly string[] | readonly P
       return REDACTED;
     }
     if (typeof v === "string") {
-      if (!looksLikeSecretValue(v)) return v;
-      note(depth, "value");
-      return REDACTED;
+      if (looksLikeSecretValue(v)) {
+        note(depth, "value");
+        return REDACTED;
+      }
+      // Card numbers and key=value secrets inside text ("api_key=…&card=4111…").
+      const r = redactText(v);
+      if (r.count > 0) note(depth, "text");
+      return r.text;
     }
-    if (v === null || typeof v !== "object" || v instanceof ExactNumber) return v;
+    if (typeof v === "number" || v instanceof ExactNumber) {
+      const digits = String(v);
+      if (!isCardNumber(digits)) return v;
+      note(depth, "card");
+      return cardMask(digits);
+    }
+    if (v === null || typeof v !== "object") return v;
     if (depth >= MAX_DEPTH) return "[too deep]";
     if (Array.isArray(v)) {
       return v.map((x, i) => {

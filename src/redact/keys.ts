@@ -5,9 +5,11 @@
  * that Diffy and GoReplay store everything, so the default here errs toward masking.
  */
 
+import { maskCards } from "./cards.js";
+
 export const REDACTED = "[redacted]";
 
-/** Headers masked whatever the configuration says. */
+/** Headers masked whatever the configuration says (besides any whose name isSensitiveKey). */
 export const SENSITIVE_HEADERS: readonly string[] = [
   "authorization",
   "proxy-authorization",
@@ -73,12 +75,13 @@ export function looksLikeSecretValue(s: string): boolean {
 }
 
 /**
- * Masks credential-shaped substrings of free text. Returns the masked text and how many
- * substrings were masked (0 → the input string itself is returned).
+ * Masks credential-shaped substrings of free text and card numbers (Luhn-checked). Returns the
+ * masked text and how many substrings were masked (0 → the input string itself is returned).
  */
 export function redactText(text: string): { text: string; count: number } {
-  let count = 0;
-  const out = text
+  const cards = maskCards(text);
+  let count = cards.count;
+  const out = cards.text
     .replace(JWT, () => {
       count++;
       return REDACTED;

@@ -2,7 +2,18 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseJson } from "../json/parse.js";
 import { stringifyJson } from "../diff/json-stringify.js";
-import { redactHeaders, redactJson, redactTarget, redactText, isSensitiveKey, REDACTED } from "./index.js";
+import {
+  isCardNumber,
+  isSensitiveHeader,
+  isSensitiveKey,
+  luhn,
+  maskCards,
+  redactHeaders,
+  redactJson,
+  redactTarget,
+  redactText,
+  REDACTED,
+} from "./index.js";
 
 const JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
 
@@ -116,5 +127,52 @@ describe("key and text heuristics", () => {
       masked: ["query:api_key", "query:access_token"],
     });
     assert.deepEqual(redactTarget("/items"), { target: "/items", masked: [] });
+  });
+});
+
+describe("card numbers and secret-named headers", () => {
+  const PAN = "4111111111111111";
+  it("masks Luhn-valid card numbers in text, keeps other long numbers", () => {
+    assert.ok(luhn(PAN));
+    assert.ok(!luhn("4111111111111112"));
+    const r = maskCards(`paid with 4111 1111 1111 1111 and 5500-0000-0000-0004 at 1733150000000, ref 4111111111111112`);
+    assert.equal(r.count, 2);
+    assert.equal(r.text, "paid with [card …1111] and [card …0004] at 1733150000000, ref 4111111111111112");
+    assert.equal(redactText(`card=${PAN}`).text.includes(PAN), false);
+  });
+
+  it("masks card numbers in JSON strings and numbers, and key=value secrets inside strings", () => {
+    const p = parseJson(`{"n":${PAN},"s":"x ${PAN}","q":"api_key=s3cr3tvalue&page=2","id":1733150000000}`);
+    assert.ok(p.ok);
+    const r = redactJson(p.value);
+    const out = stringifyJson(r.value);
+    assert.equal(out.includes(PAN), false);
+    assert.equal(out.includes("s3cr3tvalue"), false);
+    assert.ok(out.includes("1733150000000"));
+    assert.ok(out.includes("page=2"));
+  });
+
+  it("masks headers named like secrets and card numbers in other header values", () => {
+    const r = redactHeaders({
+      "X-Session-Token": "abc",
+      "x-api-token": "def",
+      "x-password": "ghi",
+      "x-card": "4111-1111-1111-1111",
+      accept: "*/*",
+    });
+    assert.deepEqual(r.headers, {
+      "x-session-token": REDACTED,
+      "x-api-token": REDACTED,
+      "x-password": REDACTED,
+      "x-card": "[card …1111]",
+      accept: "*/*",
+    });
+    assert.ok(isSensitiveHeader("X-Session-Token") && !isSensitiveHeader("content-type"));
+  });
+
+  it("masks card numbers in paths and queries, plain or percent-encoded", () => {
+    const r = redactTarget(`/cards/${PAN}?n=4111%201111%201111%201111&api_key=k`);
+    assert.equal(r.target, "/cards/[card …1111]?n=[card …1111]&api_key=%5Bredacted%5D");
+    assert.ok(isCardNumber(PAN) && !isCardNumber("1733150000000"));
   });
 });

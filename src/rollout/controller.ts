@@ -44,6 +44,8 @@ export class RolloutController {
   private readonly names: Set<string>;
   private readonly ids: Set<number>;
   private timer: NodeJS.Timeout | undefined;
+  private pendingStart: ReturnType<typeof startRollout> | undefined;
+  private started = false;
 
   constructor(
     private readonly rt: Runtime,
@@ -68,17 +70,23 @@ export class RolloutController {
         actor: "config",
       });
       this.state = res.state;
-      this.apply(res);
+      // Applied (stored, weights set, audited) by start(), once the gateway's listeners are bound:
+      // a start that fails must leave the store as it was.
+      this.pendingStart = res;
     }
   }
 
+  /** start applies a new rollout's first stage, then evaluates every `interval`. */
   start(): void {
+    if (this.pendingStart) this.apply(this.pendingStart);
+    this.pendingStart = undefined;
+    this.started = true;
     this.timer = setInterval(() => this.tick(), this.cfg.interval).unref();
   }
 
   stop(): void {
     clearInterval(this.timer);
-    this.persist();
+    if (this.started) this.persist();
   }
 
   covers(route: Route): boolean {

@@ -28,6 +28,15 @@ export class DetachedStore implements Store {
   putDoc(): void {
     refuse("putDoc");
   }
+  deleteDoc(): void {
+    refuse("deleteDoc");
+  }
+  getRows(): [] {
+    return [];
+  }
+  putRows(): void {
+    refuse("putRows");
+  }
   close(): void {}
 }
 

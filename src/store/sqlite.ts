@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { CutoverError } from "../errors/index.js";
-import type { AuditEntry, Store } from "./store.js";
+import type { AuditEntry, Store, StoredRow } from "./store.js";
 
 /** Ordered migrations; the index + 1 is the schema version stored in `meta`. */
 export const MIGRATIONS: readonly string[] = [
@@ -11,6 +11,8 @@ export const MIGRATIONS: readonly string[] = [
                        subject TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT);
    CREATE INDEX audit_subject ON audit(subject, id);
    CREATE TABLE docs (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);`,
+  `CREATE TABLE rows (collection TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, updated_at INTEGER NOT NULL,
+                     PRIMARY KEY (collection, key)) WITHOUT ROWID;`,
 ];
 
 /**
@@ -103,6 +105,29 @@ export class SqliteStore implements Store {
     this.db
       .prepare("INSERT OR REPLACE INTO docs (key, value, updated_at) VALUES (?, ?, ?)")
       .run(key, JSON.stringify(value), Date.now());
+  }
+
+  deleteDoc(key: string): void {
+    this.db.prepare("DELETE FROM docs WHERE key = ?").run(key);
+  }
+
+  getRows(collection: string): StoredRow[] {
+    const rows = this.db.prepare("SELECT key, value FROM rows WHERE collection = ? ORDER BY key").all(collection) as {
+      key: string;
+      value: string;
+    }[];
+    return rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown }));
+  }
+
+  putRows(collection: string, upserts: readonly StoredRow[], deletes: readonly string[] = []): void {
+    if (upserts.length === 0 && deletes.length === 0) return;
+    const put = this.db.prepare("INSERT OR REPLACE INTO rows (collection, key, value, updated_at) VALUES (?, ?, ?, ?)");
+    const del = this.db.prepare("DELETE FROM rows WHERE collection = ? AND key = ?");
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const r of upserts) put.run(collection, r.key, JSON.stringify(r.value), now);
+      for (const k of deletes) del.run(collection, k);
+    })();
   }
 
   close(): void {
