@@ -6,8 +6,8 @@ import { FindingsAggregator, findingId } from "../findings/index.js";
 import type { FindingsRows } from "../findings/types.js";
 import type { Metrics } from "../metrics/registry.js";
 import { NoiseModel, type NoiseSnapshot } from "../noise/index.js";
-import { pathShape } from "../route/shape.js";
-import type { Route } from "../route/table.js";
+import { endpointResolverFor } from "../inventory/endpoints.js";
+import type { EndpointResolver, EndpointTemplate } from "../inventory/resolve.js";
 import type { Store } from "../store/store.js";
 import { computePair, type PairJob, type PairResult } from "./compare.js";
 import type { ComparisonSink, MirroredRequest } from "../mirror/mirror.js";
@@ -34,14 +34,16 @@ export class Parity implements ComparisonSink {
   private dirty = false;
   private readonly timer: NodeJS.Timeout;
   private readonly thread: ComparisonThread | undefined;
+  private resolver: EndpointResolver;
 
   constructor(
-    config: Config,
+    private readonly config: Config,
     private readonly store: Store,
     private readonly metrics: Metrics,
     private readonly log?: Logger,
   ) {
     const d = config.diff;
+    this.resolver = endpointResolverFor(config.routes, []);
     this.presets =
       d.presets === "auto"
         ? presetsFor(config.upstreams.legacy.framework, config.upstreams.candidate.framework)
@@ -92,9 +94,17 @@ export class Parity implements ComparisonSink {
     return this.thread?.size ?? 0;
   }
 
-  /** templateFor groups by the route's template, or by path shape under a wildcard route. */
-  static templateFor(route: Route, path: string): string {
-    return route.template.wildcard ? pathShape(path) : route.template.source;
+  /**
+   * The endpoint (method + template) a request belongs to: from the route inventory and the
+   * config's routes, or a shape that keeps no user data. Findings, rates and noise are keyed by it.
+   */
+  endpointFor(method: string, path: string): string {
+    return this.resolver.resolve(method, path);
+  }
+
+  /** Adds endpoint templates read from `endpoints:` sources (the gateway loads them at start). */
+  useEndpoints(templates: readonly EndpointTemplate[]): void {
+    this.resolver = endpointResolverFor(this.config.routes, templates);
   }
 
   compare(
@@ -129,7 +139,7 @@ export class Parity implements ComparisonSink {
   /** apply folds one computed comparison into the noise model, the findings and the metrics. */
   private apply(req: MirroredRequest, job: PairJob, r: PairResult): void {
     const { legacy, candidate, secondary } = job;
-    const template = Parity.templateFor(req.route, req.path);
+    const template = this.endpointFor(req.method, req.path);
     const diffs = r.diffs;
     // The request target lets the model tell "same request, different value" (generated) apart.
     const target = `${req.method} ${req.path}${req.query}`;

@@ -215,3 +215,17 @@ function run(
     child.stdin.end(input);
   });
 }
+
+/** readEndpointSources reads every `endpoints:` source; one that fails is reported, not fatal. */
+export async function readEndpointSources(
+  sources: readonly string[],
+): Promise<{ endpoints: Inventory["endpoints"]; errors: string[] }> {
+  const results = await Promise.allSettled(sources.map((s) => readInventory(s)));
+  const endpoints: Inventory["endpoints"] = [];
+  const errors: string[] = [];
+  results.forEach((r, i) => {
+    if (r.status === "fulfilled") endpoints.push(...r.value.endpoints);
+    else errors.push(`${sources[i] ?? ""}: ${(r.reason as Error).message}`);
+  });
+  return { endpoints, errors };
+}
