@@ -11,7 +11,8 @@ import { parseConfig } from "../src/config/load.js";
 import type { Endpoint } from "../src/inventory/index.js";
 import { compileTemplate, matchSegments, type PathTemplate } from "../src/route/template.js";
 import { RouteTable } from "../src/route/table.js";
-import { startFastAPI, type Backend } from "./helpers/backends.js";
+import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
+import { startGateway } from "./helpers/gateway.js";
 
 const TOKEN_ENV = { CUTOVER_ADMIN_TOKEN: "0123456789abcdef0123" };
 
@@ -213,6 +214,10 @@ describe("route inventory", () => {
       /- name: api-v1\n {4}match: \{ path: \/api\/v1\/\* \}\n {4}rewrite: \{ candidate: \/api\/v2\/\* \}/,
     );
     assert.match(text, /# GET \/legacy-only {2}— not in the candidate yet/);
+    assert.match(
+      text,
+      /\nendpoints: \[test\/fixtures\/inventory\/planted\/legacy, test\/fixtures\/inventory\/planted\/candidate\]\n/,
+    );
     assert.match(text, /health: \{ path: \/health, interval: 5s \}[\s\S]*health: \{ path: \/healthz, interval: 5s \}/);
     // The real fixture pair, in directories whose names do not say which side is which.
     const pair = join(dir, "pair");
@@ -226,5 +231,40 @@ describe("route inventory", () => {
     const real = await initAndVerify(pair, join(dir, "pair.yaml"));
     assert.match(real, /legacy:\n {4}url: http:\/\/127\.0\.0\.1:5000\n {4}framework: flask/);
     assert.match(real, /- name: health\n {4}match: \{ path: \/health \}\n {4}rewrite: \{ candidate: \/healthz \}/);
+  });
+
+  test("a gateway with endpoints: keys findings by method + inventory template", async () => {
+    const flask = await startFlask();
+    const g = await startGateway({
+      legacy: flask.url,
+      candidate: fastapi.url,
+      body: `endpoints: [test/fixtures/legacy_flask, "${fastapi.url}/openapi.json"]
+routes:
+  - name: api
+    match: { path: /api/* }
+    mirror: { percent: 100 }
+  - match: { path: /* }
+`,
+    });
+    try {
+      for (const id of [1, 2, 3]) {
+        const r = await fetch(`${g.url}/api/users/${id}`);
+        await r.arrayBuffer();
+      }
+      const deadline = Date.now() + 15_000;
+      while (g.gw.parity.compared < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const list = (
+        await g.admin<{ findings: { template: string; kind: string; rate: { rate: number } }[] }>(
+          "GET",
+          "/api/findings",
+        )
+      ).body.findings;
+      const renamed = list.find((f) => f.kind === "field_renamed");
+      assert.equal(renamed?.template, "GET /api/users/{user_id}", JSON.stringify(list));
+      assert.equal(renamed.rate.rate, 1);
+    } finally {
+      await g.stop();
+      await flask.stop();
+    }
   });
 });

@@ -75,7 +75,7 @@ export interface InitUpstream {
 
 /** YAML needs quotes around a plain scalar that starts with `*` (an alias) or holds `: ` or ` #`. */
 function scalar(s: string): string {
-  return /^[*&!|>%@`'"{[]|: | #/.test(s) ? JSON.stringify(s) : s;
+  return /^[*&!|>%@`'"{[]|: | #|[,[\]{}]/.test(s) ? JSON.stringify(s) : s;
 }
 
 function upstream(name: string, u: InitUpstream, health: string | undefined, what: string): string {
@@ -103,6 +103,9 @@ upstreams:
 ${upstream("legacy", legacy, plan.health.legacy, "The backend you are migrating away from")}
 ${upstream("candidate", candidate, plan.health.candidate, "The one you are migrating to")}
 ${BUCKETING}
+# Endpoint templates that findings are keyed by (method + template), read at start.
+endpoints: [${[legacy.origin, candidate.origin].map(scalar).join(", ")}]
+
 # First match wins. Weights are the percent of users on the candidate. Written by
 # 'cutover init' from both apps' endpoints ('cutover routes' shows the comparison).
 routes:

@@ -90,7 +90,7 @@ async function readFlaskRoutes(app: string): Promise<Inventory> {
       `flask routes failed (exit ${res.code}): ${res.stderr.trim().slice(-500)}`,
     );
   const endpoints = flaskRoutesEndpoints(res.stdout);
-  return { framework: "flask", origin: `flask routes (${app})`, endpoints, warnings: [] };
+  return { framework: "flask", origin: `flask:${app}`, endpoints, warnings: [] };
 }
 
 function readFile(file: string): Promise<Inventory> | Inventory {

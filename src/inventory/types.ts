@@ -32,7 +32,7 @@ export type InventoryFramework = (typeof FRAMEWORK_NAMES)[number];
 export interface Inventory {
   /** What the endpoints were read from: a framework's source, an OpenAPI document, or `flask routes`. */
   framework: InventoryFramework;
-  /** The file, directory or URL read. */
+  /** The source read (file, directory, URL or `flask:app.py`), usable again as a source. */
   origin: string;
   endpoints: Endpoint[];
   /** Things the reader could not resolve (a prefix held in a variable, a router it could not find). */
