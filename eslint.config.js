@@ -3,7 +3,16 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "dashboard/dist/**", "test/fixtures/**/*.py", "coverage/**"] },
+  {
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      "dashboard/dist/**",
+      "test/fixtures/**/*.py",
+      "test/fixtures/inventory/**",
+      "coverage/**",
+    ],
+  },
   js.configs.recommended,
   {
     files: ["**/*.ts", "**/*.tsx"],
@@ -33,7 +42,9 @@ export default tseslint.config(
       "src/rollout/transition.ts",
       "src/route/**/*.ts",
       "src/split/**/*.ts",
+      "src/inventory/**/*.ts",
     ],
+    ignores: ["src/inventory/read.ts", "src/inventory/*.test.ts"],
     rules: {
       "no-restricted-imports": [
         "error",

@@ -138,7 +138,7 @@ routes:
       assert.ok(res.every((r) => r.status === 200));
       assert.ok(await waitUntil(() => g.gw.parity.compared >= paths.length, 5000), `${g.gw.parity.compared} compared`);
       const f = await g.admin<{ findings: Finding[] }>("GET", "/api/findings");
-      const renamed = f.body.findings.find((x) => x.template === "/api/users/{int}" && x.kind === "field_renamed");
+      const renamed = f.body.findings.find((x) => x.template === "GET /api/users/{int}" && x.kind === "field_renamed");
       assert.ok(renamed, JSON.stringify(f.body.findings.map((x) => [x.template, x.kind])));
       assert.equal(renamed.count, paths.length);
       const m = (await g.admin<string>("GET", "/metrics")).body;

@@ -220,7 +220,7 @@ describe("dashboard in headless Chromium", { timeout: 60_000 }, () => {
 
   test("findings: the diff highlights the differing path; accept with a reason", async () => {
     const list = (await g.admin<{ findings: FindingJson[] }>("GET", "/api/findings")).body.findings;
-    const renamed = list.find((f) => f.template === "/api/users/{int}" && f.kind === "field_renamed");
+    const renamed = list.find((f) => f.template === "GET /api/users/{int}" && f.kind === "field_renamed");
     assert.ok(renamed, `no field_renamed finding: ${list.map((f) => `${f.template} ${f.kind}`).join("; ")}`);
     await page.click('a.tab[href="#/findings"]');
     await page.click(`a.finding[data-finding="${renamed.id}"]`);

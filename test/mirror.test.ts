@@ -124,18 +124,18 @@ describe("mirror and diff against real Flask and FastAPI", () => {
       const find = (template: string, kind: string, path?: string): FindingJson | undefined =>
         real.find((f) => f.template === template && f.kind === kind && (path === undefined || f.groupPath === path));
       const expect: [string, string, string?][] = [
-        ["/api/users/{int}", "field_renamed"],
-        ["/api/products/{int}", "type_changed", "$.price"],
-        ["/api/orders/{int}", "format_changed", "$.created_at"],
-        ["/api/accounts/{int}", "field_missing", "$.created_by"],
-        ["/api/settings", "field_added", "$.beta_features"],
-        ["/api/people/{int}", "null_vs_absent", "$.nickname"],
-        ["/api/tags", "list_order", "$.tags"],
-        ["/api/items", "status_changed", "status"],
-        ["/api/versioned", "header_changed", "header:x-api-version"],
-        ["/api/plain", "content_type_changed"],
-        ["/api/bigint", "value_changed", "$.id"],
-        ["/api/events", "sse_event_missing"],
+        ["GET /api/users/{int}", "field_renamed"],
+        ["GET /api/products/{int}", "type_changed", "$.price"],
+        ["GET /api/orders/{int}", "format_changed", "$.created_at"],
+        ["GET /api/accounts/{int}", "field_missing", "$.created_by"],
+        ["GET /api/settings", "field_added", "$.beta_features"],
+        ["GET /api/people/{int}", "null_vs_absent", "$.nickname"],
+        ["GET /api/tags", "list_order", "$.tags"],
+        ["POST /api/items", "status_changed", "status"],
+        ["GET /api/versioned", "header_changed", "header:x-api-version"],
+        ["GET /api/plain", "content_type_changed"],
+        ["GET /api/bigint", "value_changed", "$.id"],
+        ["GET /api/events", "sse_event_missing"],
       ];
       for (const [template, kind, path] of expect) {
         assert.ok(
@@ -143,18 +143,18 @@ describe("mirror and diff against real Flask and FastAPI", () => {
           `missing ${kind} ${path ?? ""} on ${template}; found: ${real.map((f) => `${f.template} ${f.kind} ${f.groupPath}`).join("; ")}`,
         );
       }
-      const renamed = find("/api/users/{int}", "field_renamed")!;
+      const renamed = find("GET /api/users/{int}", "field_renamed")!;
       assert.equal(renamed.count, 3);
       assert.equal(renamed.rate.rate, 1);
 
       const clean = [
-        "/api/same/{int}",
-        "/api/bigint-same",
-        "/api/unicode",
-        "/api/empty",
-        "/api/ordered",
-        "/api/gzip",
-        "/api/noisy",
+        "GET /api/same/{int}",
+        "GET /api/bigint-same",
+        "GET /api/unicode",
+        "GET /api/empty",
+        "GET /api/ordered",
+        "GET /api/gzip",
+        "GET /api/noisy",
       ];
       for (const t of clean) {
         const wrong = real.filter((f) => f.template === t);
@@ -165,14 +165,14 @@ describe("mirror and diff against real Flask and FastAPI", () => {
         );
       }
       assert.deepEqual(
-        real.filter((f) => f.template === "/api/events").map((f) => `${f.kind} ${f.groupPath}`),
+        real.filter((f) => f.template === "GET /api/events").map((f) => `${f.kind} ${f.groupPath}`),
         ["sse_event_missing sse[*]"],
         "the time inside each event is noise, the missing event is the only finding",
       );
       assert.ok(
-        all.some((f) => f.template === "/api/events" && f.groupPath === "sse[*].data.at" && f.noise !== "real"),
+        all.some((f) => f.template === "GET /api/events" && f.groupPath === "sse[*].data.at" && f.noise !== "real"),
       );
-      const noisy = all.filter((f) => f.template === "/api/noisy");
+      const noisy = all.filter((f) => f.template === "GET /api/noisy");
       assert.ok(noisy.length > 0 && noisy.every((f) => f.noise !== "real"), "noise is shown apart, not dropped");
 
       // Secrets never reach a stored example.

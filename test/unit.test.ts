@@ -92,7 +92,9 @@ test("covers decides unreachable routes", () => {
 test("pathShape groups concrete paths by segment shape", () => {
   assert.equal(pathShape("/users/123/orders/9f1c2b1e-1c2d-4e5f-8a9b-0c1d2e3f4a5b?x=1"), "/users/{int}/orders/{uuid}");
   assert.equal(pathShape("/files/2024-01-02"), "/files/{date}");
-  assert.equal(pathShape("/static/app.js"), "/static/app.js");
+  // A dot can hold data (`grace.hopper`, `ada@example.test`): never kept by the shape.
+  assert.equal(pathShape("/static/app.js"), "/static/{str}");
+  assert.equal(pathShape("/u/ada@example.test/how-to-train-your-dragon"), "/u/{email}/{slug}");
 });
 
 test("FrameTracker finds frame boundaries across chunk splits", () => {

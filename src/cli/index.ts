@@ -8,7 +8,10 @@ const USAGE = `cutover — move a live HTTP backend to a new framework, with pro
 usage: cutover <command> [options]
 
   demo                       two example backends + gateway + traffic (Node only)
-  init [-c FILE] [--force]   write a commented cutover.yaml
+  init [-c FILE] [--force] [DIR] [--legacy SRC --candidate SRC]
+                             write a commented cutover.yaml; routes from the apps' endpoints
+  routes [--legacy SRC] [--candidate SRC]   endpoints of each side and how they differ
+                             (SRC: a source directory or file, an OpenAPI file or URL, flask:app.py)
   check -c FILE              validate a config; every problem with its path and line
   run -c FILE [--workers N|auto]   start the gateway (N > 1: cluster workers serve)
   status                     routes, weights, upstream health, requests per target
@@ -73,7 +76,14 @@ async function main(argv: string[]): Promise<number> {
   let result: CommandResult;
   switch (command) {
     case "init":
-      result = (await import("./commands/init.js")).init({ file: config, force: values.force });
+      result = await (
+        await import("./commands/init.js")
+      ).init({ file: config, force: values.force, dir: args[0], legacy: values.legacy, candidate: values.candidate });
+      break;
+    case "routes":
+      result = await (
+        await import("./commands/routes.js")
+      ).routes({ legacy: values.legacy, candidate: values.candidate, sources: args });
       break;
     case "check":
       result = (await import("./commands/check.js")).check({ config });

@@ -7,9 +7,9 @@ import { FindingsAggregator, findingId, type CapCounts } from "../findings/index
 import type { Finding, FindingsRows, RouteRow } from "../findings/types.js";
 import type { Metrics } from "../metrics/registry.js";
 import { NoiseModel, type NoiseSnapshot } from "../noise/index.js";
+import { endpointResolverFor } from "../inventory/endpoints.js";
+import type { EndpointResolver, EndpointTemplate } from "../inventory/resolve.js";
 import { maskCards } from "../redact/cards.js";
-import { pathShape } from "../route/shape.js";
-import type { Route } from "../route/table.js";
 import type { Store, StoredRow } from "../store/store.js";
 import { computePair, type PairJob, type PairResult } from "./compare.js";
 import type { ComparisonSink, MirroredRequest } from "../mirror/mirror.js";
@@ -57,14 +57,16 @@ export class Parity implements ComparisonSink {
   };
   private readonly timer: NodeJS.Timeout;
   private readonly thread: ComparisonThread | undefined;
+  private resolver: EndpointResolver;
 
   constructor(
-    config: Config,
+    private readonly config: Config,
     private readonly store: Store,
     private readonly metrics: Metrics,
     private readonly log?: Logger,
   ) {
     const d = config.diff;
+    this.resolver = endpointResolverFor(config.routes, []);
     this.presets =
       d.presets === "auto"
         ? presetsFor(config.upstreams.legacy.framework, config.upstreams.candidate.framework)
@@ -127,9 +129,17 @@ export class Parity implements ComparisonSink {
     return this.thread?.size ?? 0;
   }
 
-  /** templateFor groups by the route's template, or by path shape under a wildcard route. */
-  static templateFor(route: Route, path: string): string {
-    return route.template.wildcard ? maskCards(pathShape(path)).text : route.template.source;
+  /**
+   * The endpoint (method + template) a request belongs to: from the route inventory and the
+   * config's routes, or a shape that keeps no user data. Findings, rates and noise are keyed by it.
+   */
+  endpointFor(method: string, path: string): string {
+    return this.resolver.resolve(method, path);
+  }
+
+  /** Adds endpoint templates read from `endpoints:` sources (the gateway loads them at start). */
+  useEndpoints(templates: readonly EndpointTemplate[]): void {
+    this.resolver = endpointResolverFor(this.config.routes, templates);
   }
 
   compare(
@@ -164,7 +174,8 @@ export class Parity implements ComparisonSink {
   /** apply folds one computed comparison into the noise model, the findings and the metrics. */
   private apply(req: MirroredRequest, job: PairJob, r: PairResult): void {
     const { legacy, candidate, secondary } = job;
-    const template = this.findings.resolveTemplate(req.route.name, Parity.templateFor(req.route, req.path));
+    // The endpoint key holds no user data by construction; a card number in a literal path segment is masked anyway.
+    const template = this.findings.resolveTemplate(req.route.name, maskCards(this.endpointFor(req.method, req.path)).text);
     const diffs = r.diffs;
     // The request target lets the model tell "same request, different value" (generated) apart.
     // Only equality matters, so the model keeps a digest: a raw target can hold ?api_key=…

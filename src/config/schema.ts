@@ -225,6 +225,13 @@ export const configSchema = z
       .strict()
       .default({ max_url_length: 8192, max_header_size: 16384 }),
     routes: z.array(routeSchema).min(1),
+    /**
+     * Where the endpoint templates come from that findings, rates and examples are keyed by
+     * (method + template): source directories or files, OpenAPI files or URLs, `flask:app.py`
+     * (as for `cutover routes`). Read once at start; a source that cannot be read is logged and
+     * skipped. Without any, the config's routes and a path shape that keeps no user data are used.
+     */
+    endpoints: z.array(z.string().min(1)).default([]),
     diff: z
       .object({
         ignore: z

@@ -16,6 +16,12 @@ export const ERROR_CODES = {
     message: "configuration names an environment variable that is not set",
   },
   CUTOVER_ERR_USAGE: { status: 400, exit: 2, message: "invalid command-line usage" },
+  // Route inventory (cutover routes, cutover init).
+  CUTOVER_ERR_INVENTORY_SOURCE: {
+    status: 400,
+    exit: 2,
+    message: "cannot read endpoints from this source",
+  },
 
   // Data plane: the client's request.
   CUTOVER_ERR_NO_ROUTE: { status: 404, exit: 1, message: "no route matches this request" },

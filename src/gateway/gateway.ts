@@ -9,6 +9,8 @@ import { AdminServer } from "../admin/server.js";
 import { buildStatus } from "../admin/status.js";
 import { ClusterPlane } from "../cluster/primary.js";
 import { Parity } from "../compare/parity.js";
+import { endpointTemplates } from "../inventory/endpoints.js";
+import { readEndpointSources } from "../inventory/read.js";
 import type { Config } from "../config/schema.js";
 import { DataPlane } from "../dataplane/plane.js";
 import { HealthChecker } from "../health/checker.js";
@@ -114,6 +116,11 @@ export class Gateway implements AdminHost {
   async start(): Promise<{ url: string; adminUrl: string }> {
     // Comparisons queued before the worker has loaded would only pile up behind it.
     await this.parity.ready();
+    if (this.config.endpoints.length) {
+      const { endpoints, errors } = await readEndpointSources(this.config.endpoints);
+      for (const e of errors) this.runtime.log.warn({ err: e }, "endpoints: source skipped");
+      this.parity.useEndpoints(endpointTemplates(endpoints));
+    }
     const url = await this.plane.listen(this.config.listen);
     let adminUrl: string;
     try {
