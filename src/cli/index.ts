@@ -19,6 +19,11 @@ usage: cutover <command> [options]
   findings [--route R] [--examples] [--all]   differences found on mirrored traffic
   report --html FILE | --out FILE.json        the parity report, one self-contained file
   accept FINDING --reason R  mark a finding as intended (kept with who and why)
+  replay FILE --legacy URL --candidate URL [--legacy-secondary URL]
+         [--reset CMD | --reset-legacy CMD --reset-candidate CMD] [--runs N]
+         [--fail-on status,field_missing,type_changed] [--junit FILE] [--html FILE] [--out FILE]
+         [--resign-secret S] [--resign-alg HS256] [--pacing fast|original] [--concurrency N]
+         [--no-correlate]          replay a recording (HAR or .gor) against both sides and diff
 
 options: -c/--config FILE (default cutover.yaml), --admin URL, --token T, --json, --reason TEXT, -h/--help
 `;
@@ -45,6 +50,23 @@ async function main(argv: string[]): Promise<number> {
       html: { type: "string" },
       out: { type: "string" },
       workers: { type: "string" },
+      legacy: { type: "string" },
+      candidate: { type: "string" },
+      "legacy-secondary": { type: "string" },
+      reset: { type: "string" },
+      "reset-legacy": { type: "string" },
+      "reset-candidate": { type: "string" },
+      "fail-on": { type: "string" },
+      junit: { type: "string" },
+      store: { type: "string" },
+      concurrency: { type: "string" },
+      pacing: { type: "string" },
+      speed: { type: "string" },
+      runs: { type: "string" },
+      presets: { type: "string" },
+      "resign-secret": { type: "string" },
+      "resign-alg": { type: "string" },
+      "no-correlate": { type: "boolean", default: false },
     },
   });
   const [command, ...args] = positionals;
@@ -103,11 +125,47 @@ async function main(argv: string[]): Promise<number> {
     case "accept":
       result = await (await import("./commands/findings.js")).accept(admin(), args[0], values.reason);
       break;
+    case "replay":
+      result = await (
+        await import("./commands/replay.js")
+      ).replayCommand({
+        file: args[0],
+        config: values.config,
+        legacy: values.legacy,
+        candidate: values.candidate,
+        secondary: values["legacy-secondary"],
+        reset: values.reset,
+        resetLegacy: values["reset-legacy"],
+        resetCandidate: values["reset-candidate"],
+        failOn: values["fail-on"],
+        junit: values.junit,
+        html: values.html,
+        out: values.out,
+        store: values.store,
+        concurrency: values.concurrency,
+        pacing: values.pacing,
+        speed: values.speed,
+        runs: values.runs,
+        presets: values.presets,
+        resignSecret: values["resign-secret"] ?? process.env.CUTOVER_RESIGN_SECRET,
+        resignAlg: values["resign-alg"],
+        noCorrelate: values["no-correlate"],
+        progress: process.stderr.isTTY ? progressBar : undefined,
+      });
+      break;
     default:
       throw new CutoverError("CUTOVER_ERR_USAGE", `unknown command "${command}"\n\n${USAGE}`);
   }
   print(result.data, result.text);
   return result.exitCode ?? 0;
+}
+
+/** A one-line progress bar on stderr (only when it is a terminal). */
+function progressBar(done: number, total: number): void {
+  const width = 30;
+  const filled = total ? Math.round((done / total) * width) : width;
+  process.stderr.write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}`);
+  if (done === total) process.stderr.write("\n");
 }
 
 // The only place cutover exits: expected failures print their code and problems; bugs say so.

@@ -130,6 +130,33 @@ const rolloutSchema = z
   })
   .strict();
 
+const replaySchema = z
+  .object({
+    /**
+     * Re-sign recorded Bearer JWTs (which have expired by replay time) with this secret and
+     * algorithm; iat/nbf/exp are moved to the replay's clock, the token's lifetime kept. Without
+     * it, requests whose token expired are listed as unauthenticated instead of compared.
+     */
+    resign: z
+      .object({
+        /** The HMAC secret both sides verify with; use ${ENV} interpolation, never a literal. */
+        secret: z.string().min(1),
+        /** HS256 (default), HS384 or HS512. */
+        alg: z.enum(["HS256", "HS384", "HS512"]).default("HS256"),
+      })
+      .strict()
+      .optional(),
+    /** Users replayed in parallel; each user's requests stay in recorded order. Default 8. */
+    concurrency: z.number().int().min(1).max(1000).default(8),
+    /** `fast`: as fast as the upstreams answer (default); `original`: keep the recorded gaps. */
+    pacing: z.enum(["fast", "original"]).default("fast"),
+    /** A replayed request is abandoned after this long. Default 10s. */
+    timeout: duration.default(10_000),
+    /** Learn values the sides generate differently (ids, session ids) and substitute them. Default true. */
+    correlate: z.boolean().default(true),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Data-plane listener. Default 0.0.0.0:8080. */
@@ -234,6 +261,8 @@ export const configSchema = z
         worker: true,
       }),
     rollout: rolloutSchema.optional(),
+    /** `cutover replay` settings: JWT re-signing, parallel users, pacing, correlation. */
+    replay: replaySchema.default({ concurrency: 8, pacing: "fast", timeout: 10_000, correlate: true }),
     log: z
       .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "silent"]).default("info") })
       .strict()
@@ -246,5 +275,6 @@ export type UpstreamConfig = z.output<typeof upstreamSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
 export type MirrorConfig = z.output<typeof mirrorSchema>;
 export type RolloutConfig = z.output<typeof rolloutSchema>;
+export type ReplayConfig = z.output<typeof replaySchema>;
 export type UpstreamName = "legacy" | "candidate" | "legacy-secondary";
 export type Target = "legacy" | "candidate";
