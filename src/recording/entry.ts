@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { decodeBody } from "../diff/decode.js";
-import { parseJsonLossless } from "../diff/json-parse.js";
+import { parseJsonLossless } from "../json/parse.js";
 import { stringifyJson } from "../diff/json-stringify.js";
 import { headerValue, isJsonMedia, parseContentType } from "../diff/media.js";
+import { maskedIds, type MaskedId } from "./ids.js";
 import { redactHeaders, redactJson, redactTarget, redactText } from "../redact/index.js";
 import { HOP, type HarAnswer, type HarContent, type HarCutover, type HarEntry, type HarNameValue } from "./har.js";
 
@@ -44,6 +45,8 @@ export interface EntryOptions {
   redactPaths: readonly string[];
   /** Mixed into the user-key hash so a recording cannot be joined to other data by key. */
   salt: string;
+  /** Salt for the hashes of masked generated values (written in the recording; see ids.ts). */
+  idSalt?: string;
 }
 
 // The origin is not part of a recording: replay sends to the upstreams it is given.
@@ -87,7 +90,7 @@ export function redactBody(
   body: Buffer,
   contentType: string | undefined,
   redactPaths: readonly string[],
-): { text: string; encoding?: "base64"; masked: string[] } {
+): { text: string; encoding?: "base64"; masked: string[]; parsed?: unknown } {
   const ct = parseContentType(contentType);
   const text = body.toString("utf8");
   const binary = !Buffer.from(text, "utf8").equals(body);
@@ -96,7 +99,9 @@ export function redactBody(
     const parsed = parseJsonLossless(text);
     if (parsed.ok) {
       const r = redactJson(parsed.value, redactPaths);
-      return r.masked.length ? { text: stringifyJson(r.value), masked: r.masked } : { text, masked: [] };
+      return r.masked.length
+        ? { text: stringifyJson(r.value), masked: r.masked, parsed: parsed.value }
+        : { text, masked: [] };
     }
   }
   if (ct.mediaType === "application/x-www-form-urlencoded") {
@@ -111,12 +116,19 @@ function cap(body: Buffer, max: number): { body: Buffer; cut: boolean } {
   return body.length > max ? { body: body.subarray(0, max), cut: true } : { body, cut: false };
 }
 
-function answerContent(a: RecordAnswerInput, opts: EntryOptions, masked: string[], side: string): HarContent {
+function answerContent(
+  a: RecordAnswerInput,
+  opts: EntryOptions,
+  masked: string[],
+  side: string,
+  ids?: MaskedId[],
+): HarContent {
   const decoded = decodeBody({ ...a, timing: { headersMs: 0, totalMs: 0 } });
   const { body, cut } = cap(decoded.error ? a.body : decoded.body, opts.maxBody);
   const ctype = headerValue(a.headers["content-type"]);
   const r = redactBody(body, ctype, opts.redactPaths);
   for (const m of r.masked) masked.push(`${side} ${m}`);
+  if (ids && opts.idSalt && r.parsed !== undefined) ids.push(...maskedIds(r.parsed, r.masked, opts.idSalt));
   return {
     size: decoded.body.length,
     mimeType: ctype ?? "",
@@ -162,7 +174,8 @@ export function toHarEntry(x: RecordInput, opts: EntryOptions): HarEntry {
     masked.push(...r.masked.map((m) => `request ${m}`));
     postData = { mimeType: ctype ?? "", text: r.text, ...(r.encoding ? { encoding: r.encoding } : {}) };
   }
-  const response = answerContent(x.response, opts, masked, "response");
+  const ids: MaskedId[] = [];
+  const response = answerContent(x.response, opts, masked, "response", ids);
   const responseHeaders = answerHeaders(x.response.headers, opts, masked, "response");
   if (response["_truncated"]) truncated.push("response");
   const cutover: HarCutover = { id: x.id };
@@ -182,6 +195,10 @@ export function toHarEntry(x: RecordInput, opts: EntryOptions): HarEntry {
     cutover.candidate = answer;
   }
   if (jwt) cutover.jwt = jwt;
+  if (ids.length && opts.idSalt) {
+    cutover.ids = ids;
+    cutover.idSalt = opts.idSalt;
+  }
   if (masked.length) cutover.redacted = [...new Set(masked)];
   if (truncated.length) cutover.truncated = truncated;
   const wait = x.response.timing?.headersMs ?? 0;

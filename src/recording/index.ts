@@ -5,3 +5,4 @@ export { toHarEntry, userKeyHash, redactBody, type RecordInput, type EntryOption
 export { HarWriter, type WriterOptions, type WriterStats } from "./write.js";
 export { parseGor } from "./gor.js";
 export type { RecordedRequest, RecordedAnswer } from "./types.js";
+export { idHash, getAt, setAt, type MaskedId } from "./ids.js";

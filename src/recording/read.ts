@@ -67,6 +67,10 @@ export function entryToRequest(e: HarEntry, index: number): RecordedRequest {
   if (c?.userKey !== undefined) r.userKey = c.userKey;
   if (c?.target !== undefined) r.served = c.target;
   if (c?.jwt) r.jwt = c.jwt;
+  if (c?.ids && c.idSalt !== undefined) {
+    r.maskedIds = c.ids;
+    r.idSalt = c.idSalt;
+  }
   if (e.response.status > 0) r.recorded = answer(e.response);
   if (c?.candidate) r.candidate = answer(c.candidate);
   return r;

@@ -5,6 +5,7 @@ import { createInterface } from "node:readline";
 import { CutoverError } from "../errors/index.js";
 import { toHarEntry, type EntryOptions, type RecordInput } from "./entry.js";
 import { CREATOR } from "./har.js";
+import { newIdSalt } from "./ids.js";
 
 export interface WriterOptions extends EntryOptions {
   /** Start a new file when the current one holds this many bytes of entries. 0: never. */
@@ -41,6 +42,7 @@ export class HarWriter {
     private readonly file: string,
     private readonly opts: WriterOptions,
   ) {
+    this.opts = { idSalt: newIdSalt(), ...opts };
     mkdirSync(dirname(file), { recursive: true });
   }
 

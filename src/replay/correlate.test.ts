@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseJson } from "../diff/json-parse.js";
+import { parseJson } from "../json/parse.js";
 import { Correlator, laterValues, pairValues } from "./correlate.js";
 import { authProblem, recordedJwt, refreshClaims } from "./jwt.js";
 import { groupByUser } from "./plan.js";

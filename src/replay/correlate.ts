@@ -1,4 +1,4 @@
-import { ExactNumber, parseJsonLossless } from "../diff/json-parse.js";
+import { ExactNumber, parseJsonLossless } from "../json/parse.js";
 import { stringifyJson } from "../diff/json-stringify.js";
 import type { Difference } from "../diff/types.js";
 
@@ -104,6 +104,8 @@ export function parseJsonBody(body: Buffer | undefined): unknown {
  */
 export class Correlator {
   private readonly map = new Map<string, Mapping>();
+  /** The other way: a live value back to the recorded value it stands for. */
+  private readonly back = new Map<string, string>();
 
   get size(): number {
     return this.map.size;
@@ -118,6 +120,12 @@ export class Correlator {
     if (m.legacy === m.candidate) return;
     if (this.map.size >= MAX_MAPPINGS && !this.map.has(m.legacy)) return;
     this.map.set(m.legacy, m);
+    this.back.set(m.candidate, m.legacy);
+  }
+
+  /** keyOf: the value this live value was mapped from, if any. */
+  keyOf(live: string): string | undefined {
+    return this.back.get(live);
   }
 
   get(legacy: string): string | undefined {
@@ -142,13 +150,7 @@ export class Correlator {
 
   /** isMapped: the difference is a learned correspondence (legacy's id shown as the candidate's own). */
   isMapped(d: Difference): boolean {
-    if (d.kind !== "value_changed" || d.legacy === undefined || d.candidate === undefined) return false;
-    const unquote = (s: string): string => (s.startsWith('"') ? (JSON.parse(s) as string) : s);
-    try {
-      return this.get(unquote(d.legacy)) === unquote(d.candidate);
-    } catch {
-      return false;
-    }
+    return mappedDifference(d, undefined, this);
   }
 
   /** rewrite substitutes mapped values in a request's path segments, query values, headers and JSON body. */
@@ -224,6 +226,39 @@ export class Correlator {
     }
     return v;
   }
+}
+
+const unquote = (s: string): string => (s.startsWith('"') ? (JSON.parse(s) as string) : s);
+
+/**
+ * mappedDifference: legacy's value and the candidate's in a difference stand for the same recorded
+ * value (legacy's own value maps through `toLegacy` when legacy minted a new one on replay).
+ */
+export function mappedDifference(d: Difference, toLegacy: Correlator | undefined, toOther: Correlator): boolean {
+  if (d.kind !== "value_changed" || d.legacy === undefined || d.candidate === undefined) return false;
+  try {
+    return linked(unquote(d.legacy), unquote(d.candidate), toLegacy, toOther);
+  } catch {
+    return false;
+  }
+}
+
+/** linked: the two live values stand for the same recorded value. */
+export function linked(l: string, other: string, toLegacy: Correlator | undefined, toOther: Correlator): boolean {
+  return toOther.get(toLegacy?.keyOf(l) ?? l) === other;
+}
+
+/**
+ * mappedPaths lists where two parsed answers hold linked values: differences there are mapped
+ * ids, also when previews are masked (a `session_id` difference shows "[redacted]" on both sides).
+ */
+export function mappedPaths(legacy: unknown, other: unknown, toLegacy: Correlator, toOther: Correlator): Set<string> {
+  if (legacy === undefined || other === undefined) return new Set();
+  return new Set(
+    pairValues(legacy, other)
+      .filter((p) => linked(p.legacy, p.candidate, toLegacy, toOther))
+      .map((p) => p.path),
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { DiffOptions } from "../diff/index.js";
 import type { CapturedResponse, DiffKind, Difference } from "../diff/types.js";
 import { FindingsAggregator, findingId, type AggregatorOptions } from "../findings/index.js";
-import { computePair } from "../mirror/compare.js";
+import { computePair } from "../compare/compare.js";
 import { NoiseModel } from "../noise/index.js";
 
 /** One replayed request as the comparison needs it. */

@@ -1,12 +1,15 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { CapturedResponse, DiffKind, DiffOptions } from "../diff/types.js";
 import type { AggregatorOptions } from "../findings/index.js";
+import { idHash, setAt } from "../recording/ids.js";
 import type { RecordedRequest } from "../recording/types.js";
 import { redactText } from "../redact/index.js";
 import { pathShape } from "../route/shape.js";
 import {
   Correlator,
   laterValues,
+  mappedDifference,
+  mappedPaths,
   parseJsonBody,
   type Mapping,
   type RequestParts,
@@ -71,6 +74,29 @@ export interface ReplayResult {
   findings: ReplayFindings;
 }
 
+/**
+ * recordedAnswers parses a request's recorded JSON answer and restores the generated values that
+ * were masked when it was written, when a later request carries a value with the same salted hash.
+ */
+function recordedAnswers(later: ReadonlyMap<string, number>): (r: RecordedRequest) => unknown {
+  const bySalt = new Map<string, Map<string, string>>();
+  return (r) => {
+    const json = parseJsonBody(r.recorded?.body);
+    if (json === undefined || !r.maskedIds?.length || r.idSalt === undefined) return json;
+    let byHash = bySalt.get(r.idSalt);
+    if (!byHash) {
+      byHash = new Map();
+      for (const token of later.keys()) if (token.length >= 16) byHash.set(idHash(r.idSalt, token), token);
+      bySalt.set(r.idSalt, byHash);
+    }
+    for (const m of r.maskedIds) {
+      const token = byHash.get(m.hash);
+      if (token !== undefined) setAt(json, m.path, token);
+    }
+    return json;
+  };
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** How a substitution is shown: values longer than 12 characters cut, token-like ones masked. */
@@ -109,10 +135,13 @@ export async function replay(requests: readonly RecordedRequest[], o: ReplayOpti
   const candidate = new ReplayTarget(o.candidate, agent, o.timeoutMs);
   const secondary = o.secondary ? new ReplayTarget(o.secondary, agent, o.timeoutMs) : undefined;
   const findings = new ReplayFindings(o.diff, o.aggregator);
+  // Recorded value → the value each side minted on replay (legacy too: a fresh session id).
+  const toLegacy = new Correlator();
   const toCandidate = new Correlator();
   const toSecondary = new Correlator();
   for (const m of o.seed ?? []) toCandidate.add(m);
   const later = laterValues(requests);
+  const recordedOf = recordedAnswers(later);
   const outcomes: RequestOutcome[] = [];
   const unauthenticated: ReplayResult["unauthenticated"] = [];
   const t0 = requests.reduce((m, r) => Math.min(m, r.at || Infinity), Infinity);
@@ -134,14 +163,16 @@ export async function replay(requests: readonly RecordedRequest[], o: ReplayOpti
       } else problem = authProblem(jwt, now);
     }
     const base: RequestParts = { target: r.target, headers, body: r.body };
-    const c = o.correlate ? toCandidate.rewrite(base) : { request: base, substitutions: [] };
-    const s = o.correlate ? toSecondary.rewrite(base) : { request: base, substitutions: [] };
+    const none = { request: base, substitutions: [] };
+    const lr = o.correlate ? toLegacy.rewrite(base) : none;
+    const c = o.correlate ? toCandidate.rewrite(base) : none;
+    const s = o.correlate ? toSecondary.rewrite(base) : none;
     const [l, cand, sec] = await Promise.all([
-      legacy.send(r.method, base),
+      legacy.send(r.method, lr.request),
       candidate.send(r.method, c.request),
       secondary?.send(r.method, s.request),
     ]);
-    if (o.correlate) learn(r, l, cand, sec);
+    const paths = o.correlate ? learn(r, l, cand, sec) : new Set<string>();
     const outcome: RequestOutcome = {
       index: r.index,
       id: r.id,
@@ -172,7 +203,10 @@ export async function replay(requests: readonly RecordedRequest[], o: ReplayOpti
         l,
         cand,
         sec,
-        (d) => toCandidate.isMapped(d) || toSecondary.isMapped(d),
+        (d) =>
+          (d.kind === "value_changed" && paths.has(d.path)) ||
+          mappedDifference(d, toLegacy, toCandidate) ||
+          mappedDifference(d, toLegacy, toSecondary),
       );
       outcome.real = [...new Set(v.real)].sort();
     }
@@ -180,19 +214,28 @@ export async function replay(requests: readonly RecordedRequest[], o: ReplayOpti
     o.onProgress?.(++done, requests.length);
   };
 
+  // Each side's answer is paired with the recorded one; without a recorded JSON answer, legacy's
+  // live answer stands in for it (legacy on a twin database reproduces the recording).
   const learn = (
     r: RecordedRequest,
     l: CapturedResponse,
     c: CapturedResponse,
     s: CapturedResponse | undefined,
-  ): void => {
+  ): Set<string> => {
     const keep = (v: string): boolean => (later.get(v) ?? -1) > r.index;
     const lj = parseJsonBody(l.body);
-    if (lj === undefined) return;
+    const recorded = recordedOf(r);
+    if (recorded !== undefined && lj !== undefined) toLegacy.learn(recorded, lj, r.id, keep);
+    const ref = recorded ?? lj;
+    if (ref === undefined) return new Set();
     const cj = parseJsonBody(c.body);
-    if (cj !== undefined) toCandidate.learn(lj, cj, r.id, keep);
+    if (cj !== undefined) toCandidate.learn(ref, cj, r.id, keep);
     const sj = s ? parseJsonBody(s.body) : undefined;
-    if (sj !== undefined) toSecondary.learn(lj, sj, r.id, keep);
+    if (sj !== undefined) toSecondary.learn(ref, sj, r.id, keep);
+    // Where legacy's and each other side's live values stand for the same recorded value.
+    const paths = mappedPaths(lj, cj, toLegacy, toCandidate);
+    for (const p of mappedPaths(lj, sj, toLegacy, toSecondary)) paths.add(p);
+    return paths;
   };
 
   const groups = groupByUser(requests, o.keys);
