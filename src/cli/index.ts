@@ -11,6 +11,7 @@ usage: cutover <command> [options]
   init [-c FILE] [--force]   write a commented cutover.yaml
   check -c FILE              validate a config; every problem with its path and line
   run -c FILE [--workers N|auto]   start the gateway (N > 1: cluster workers serve)
+  record -c FILE --out traffic.har the gateway, recording mirrored exchanges to HAR (redacted)
   status                     routes, weights, upstream health, requests per target
   set-weight ROUTE PERCENT   change a route's candidate weight
   rollback [--reason R]      every route to legacy, at once
@@ -91,6 +92,12 @@ async function main(argv: string[]): Promise<number> {
       break;
     case "run":
       await (await import("./commands/run.js")).run({ config, json, workers: values.workers }, print);
+      return 0;
+    case "record":
+      if (!values.out) throw new CutoverError("CUTOVER_ERR_USAGE", "usage: cutover record -c FILE --out traffic.har");
+      await (
+        await import("./commands/run.js")
+      ).run({ config, json, workers: values.workers, record: values.out }, print);
       return 0;
     case "demo":
       await (

@@ -130,6 +130,23 @@ const rolloutSchema = z
   })
   .strict();
 
+const recordSchema = z
+  .object({
+    /** HAR file the gateway writes; after a rotation, `<stem>.2.har`, `<stem>.3.har`, … */
+    path: z.string().min(1),
+    /** Route names recorded. Default: every route with `mirror:` (recording taps mirrored exchanges). */
+    routes: z.array(z.string()).optional(),
+    /** Share of those exchanges recorded, 0–100. Default 100. */
+    percent: z.number().min(0).max(100).default(100),
+    /** Bodies (request and answers) are cut at this size. Default 64kib. */
+    max_body: size.default(64 * 1024),
+    /** Start a new file after this many bytes. Default 64mib; 0 never. */
+    rotate_size: size.default(64 * 1024 * 1024),
+    /** Start a new file after this long. Default 0 (never). */
+    rotate_age: duration.default(0),
+  })
+  .strict();
+
 const replaySchema = z
   .object({
     /**
@@ -261,6 +278,8 @@ export const configSchema = z
         worker: true,
       }),
     rollout: rolloutSchema.optional(),
+    /** Opt-in recording of mirrored exchanges to HAR, redacted before writing (docs/replay.md). */
+    record: recordSchema.optional(),
     /** `cutover replay` settings: JWT re-signing, parallel users, pacing, correlation. */
     replay: replaySchema.default({ concurrency: 8, pacing: "fast", timeout: 10_000, correlate: true }),
     log: z
@@ -276,5 +295,6 @@ export type RouteConfig = z.output<typeof routeSchema>;
 export type MirrorConfig = z.output<typeof mirrorSchema>;
 export type RolloutConfig = z.output<typeof rolloutSchema>;
 export type ReplayConfig = z.output<typeof replaySchema>;
+export type RecordConfig = z.output<typeof recordSchema>;
 export type UpstreamName = "legacy" | "candidate" | "legacy-secondary";
 export type Target = "legacy" | "candidate";

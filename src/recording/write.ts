@@ -26,7 +26,7 @@ export interface WriterStats {
  * HarWriter appends redacted entries to `<file>.entries.tmp` as NDJSON (one line per exchange,
  * written by the stream in the background) and assembles the HAR document when the file rotates
  * or the writer closes. Bounded: when the disk falls behind by `maxPending` bytes, entries are
- * dropped and counted instead of growing memory. With rotation, files are named `<stem>.<n><ext>`.
+ * dropped and counted instead of growing memory. The first file is the configured path; rotated ones are `<stem>.<n><ext>` (n ≥ 2).
  */
 export class HarWriter {
   readonly stats: WriterStats = { written: 0, dropped: 0, files: [] };
@@ -71,8 +71,9 @@ export class HarWriter {
     return true;
   }
 
+  /** The first file is the configured path; after each rotation, `<stem>.2<ext>`, `<stem>.3<ext>`, … */
   private target(): string {
-    if (this.opts.rotateBytes === 0 && this.opts.rotateMs === 0) return this.file;
+    if (this.seq <= 1) return this.file;
     const ext = extname(this.file) || ".har";
     const stem = this.file.slice(0, this.file.length - extname(this.file).length);
     return `${stem}.${this.seq}${ext}`;
