@@ -151,6 +151,14 @@ describe("replay against real backends", () => {
     assert.doesNotMatch(xml, /<failure type="list_order"/); // not in --fail-on: listed, not failed
   });
 
+  test("with a legacy-secondary: legacy's own session ids are mapped too, planted differences still found", async () => {
+    const { data } = await run({ file: planted, legacy: flask.url, candidate: fastapi.url, secondary: flask2.url });
+    const kinds = new Set(real(data).map((f) => `${f.template} ${f.kind}`));
+    assert.ok(kinds.has("/api/users/{int} field_renamed"));
+    assert.ok(kinds.has("/api/items status_changed"));
+    assert.ok(!data.outcomes.some((o) => o.candidate === 404 || (o as { secondary?: number }).secondary === 404));
+  });
+
   test("the same replay through the CLI exits 1 with --fail-on and 0 with --fail-on none", async () => {
     const cli = (fail: string) =>
       new Promise<number>((resolve) => {
