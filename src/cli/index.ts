@@ -14,6 +14,7 @@ usage: cutover <command> [options]
                              (SRC: a source directory or file, an OpenAPI file or URL, flask:app.py)
   check -c FILE              validate a config; every problem with its path and line
   run -c FILE [--workers N|auto]   start the gateway (N > 1: cluster workers serve)
+  record -c FILE --out traffic.har the gateway, recording mirrored exchanges to HAR (redacted)
   status                     routes, weights, upstream health, requests per target
   set-weight ROUTE PERCENT   change a route's candidate weight
   rollback [--reason R]      every route to legacy, at once
@@ -25,6 +26,11 @@ usage: cutover <command> [options]
   bench (FILE.har | --urls FILE) --legacy URL --candidate URL [--rounds 3] [--concurrency 1,10,50]
         [--rate 100,500] [--duration 10s] [--html FILE] [--legacy-proc|--candidate-proc PID|NAME|port:N]
                              legacy vs candidate under the same load: req/s, latency, CPU, RSS, differing answers
+  replay FILE --legacy URL --candidate URL [--legacy-secondary URL]
+         [--reset CMD | --reset-legacy CMD --reset-candidate CMD] [--runs N]
+         [--fail-on status,field_missing,type_changed] [--junit FILE] [--html FILE] [--out FILE]
+         [--resign-secret S] [--resign-alg HS256] [--pacing fast|original] [--concurrency N]
+         [--no-correlate]          replay a recording (HAR or .gor) against both sides and diff
 
 options: -c/--config FILE (default cutover.yaml), --admin URL, --token T, --json, --reason TEXT, -h/--help
 `;
@@ -59,6 +65,20 @@ async function main(argv: string[]): Promise<number> {
       rate: { type: "string" },
       "legacy-proc": { type: "string" },
       "candidate-proc": { type: "string" },
+      "legacy-secondary": { type: "string" },
+      reset: { type: "string" },
+      "reset-legacy": { type: "string" },
+      "reset-candidate": { type: "string" },
+      "fail-on": { type: "string" },
+      junit: { type: "string" },
+      store: { type: "string" },
+      pacing: { type: "string" },
+      speed: { type: "string" },
+      runs: { type: "string" },
+      presets: { type: "string" },
+      "resign-secret": { type: "string" },
+      "resign-alg": { type: "string" },
+      "no-correlate": { type: "boolean", default: false },
     },
   });
   const [command, ...args] = positionals;
@@ -90,6 +110,12 @@ async function main(argv: string[]): Promise<number> {
       break;
     case "run":
       await (await import("./commands/run.js")).run({ config, json, workers: values.workers }, print);
+      return 0;
+    case "record":
+      if (!values.out) throw new CutoverError("CUTOVER_ERR_USAGE", "usage: cutover record -c FILE --out traffic.har");
+      await (
+        await import("./commands/run.js")
+      ).run({ config, json, workers: values.workers, record: values.out }, print);
       return 0;
     case "demo":
       await (
@@ -133,11 +159,47 @@ async function main(argv: string[]): Promise<number> {
       );
       if (process.stderr.isTTY && !json) process.stderr.write("\r\x1b[K");
       break;
+    case "replay":
+      result = await (
+        await import("./commands/replay.js")
+      ).replayCommand({
+        file: args[0],
+        config: values.config,
+        legacy: values.legacy,
+        candidate: values.candidate,
+        secondary: values["legacy-secondary"],
+        reset: values.reset,
+        resetLegacy: values["reset-legacy"],
+        resetCandidate: values["reset-candidate"],
+        failOn: values["fail-on"],
+        junit: values.junit,
+        html: values.html,
+        out: values.out,
+        store: values.store,
+        concurrency: values.concurrency,
+        pacing: values.pacing,
+        speed: values.speed,
+        runs: values.runs,
+        presets: values.presets,
+        resignSecret: values["resign-secret"] ?? process.env.CUTOVER_RESIGN_SECRET,
+        resignAlg: values["resign-alg"],
+        noCorrelate: values["no-correlate"],
+        progress: process.stderr.isTTY ? progressBar : undefined,
+      });
+      break;
     default:
       throw new CutoverError("CUTOVER_ERR_USAGE", `unknown command "${command}"\n\n${USAGE}`);
   }
   print(result.data, result.text);
   return result.exitCode ?? 0;
+}
+
+/** A one-line progress bar on stderr (only when it is a terminal). */
+function progressBar(done: number, total: number): void {
+  const width = 30;
+  const filled = total ? Math.round((done / total) * width) : width;
+  process.stderr.write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}`);
+  if (done === total) process.stderr.write("\n");
 }
 
 // The only place cutover exits: expected failures print their code and problems; bugs say so.

@@ -140,6 +140,50 @@ const rolloutSchema = z
   })
   .strict();
 
+const recordSchema = z
+  .object({
+    /** HAR file the gateway writes; after a rotation, `<stem>.2.har`, `<stem>.3.har`, … */
+    path: z.string().min(1),
+    /** Route names recorded. Default: every route with `mirror:` (recording taps mirrored exchanges). */
+    routes: z.array(z.string()).optional(),
+    /** Share of those exchanges recorded, 0–100. Default 100. */
+    percent: z.number().min(0).max(100).default(100),
+    /** Bodies (request and answers) are cut at this size. Default 64kib. */
+    max_body: size.default(64 * 1024),
+    /** Start a new file after this many bytes. Default 64mib; 0 never. */
+    rotate_size: size.default(64 * 1024 * 1024),
+    /** Start a new file after this long. Default 0 (never). */
+    rotate_age: duration.default(0),
+  })
+  .strict();
+
+const replaySchema = z
+  .object({
+    /**
+     * Re-sign recorded Bearer JWTs (which have expired by replay time) with this secret and
+     * algorithm; iat/nbf/exp are moved to the replay's clock, the token's lifetime kept. Without
+     * it, requests whose token expired are listed as unauthenticated instead of compared.
+     */
+    resign: z
+      .object({
+        /** The HMAC secret both sides verify with; use ${ENV} interpolation, never a literal. */
+        secret: z.string().min(1),
+        /** HS256 (default), HS384 or HS512. */
+        alg: z.enum(["HS256", "HS384", "HS512"]).default("HS256"),
+      })
+      .strict()
+      .optional(),
+    /** Users replayed in parallel; each user's requests stay in recorded order. Default 8. */
+    concurrency: z.number().int().min(1).max(1000).default(8),
+    /** `fast`: as fast as the upstreams answer (default); `original`: keep the recorded gaps. */
+    pacing: z.enum(["fast", "original"]).default("fast"),
+    /** A replayed request is abandoned after this long. Default 10s. */
+    timeout: duration.default(10_000),
+    /** Learn values the sides generate differently (ids, session ids) and substitute them. Default true. */
+    correlate: z.boolean().default(true),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Data-plane listener. Default 0.0.0.0:8080. */
@@ -284,6 +328,10 @@ export const configSchema = z
         limits: { findings: 2000, templates: 1000, examples: 1000, differences: 200, noise_templates: 500 },
       }),
     rollout: rolloutSchema.optional(),
+    /** Opt-in recording of mirrored exchanges to HAR, redacted before writing (docs/replay.md). */
+    record: recordSchema.optional(),
+    /** `cutover replay` settings: JWT re-signing, parallel users, pacing, correlation. */
+    replay: replaySchema.default({ concurrency: 8, pacing: "fast", timeout: 10_000, correlate: true }),
     log: z
       .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "silent"]).default("info") })
       .strict()
@@ -296,5 +344,7 @@ export type UpstreamConfig = z.output<typeof upstreamSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
 export type MirrorConfig = z.output<typeof mirrorSchema>;
 export type RolloutConfig = z.output<typeof rolloutSchema>;
+export type ReplayConfig = z.output<typeof replaySchema>;
+export type RecordConfig = z.output<typeof recordSchema>;
 export type UpstreamName = "legacy" | "candidate" | "legacy-secondary";
 export type Target = "legacy" | "candidate";

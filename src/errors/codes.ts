@@ -78,6 +78,13 @@ export const ERROR_CODES = {
   CUTOVER_ERR_STORE: { status: 500, exit: 1, message: "the state store failed" },
   CUTOVER_ERR_STORE_SCHEMA: { status: 500, exit: 1, message: "the state store was written by a newer cutover" },
   CUTOVER_ERR_INTERNAL: { status: 500, exit: 70, message: "internal error (a bug in cutover)" },
+
+  // Recording and replay.
+  CUTOVER_ERR_RECORDING_READ: { status: 500, exit: 2, message: "the recording cannot be read" },
+  CUTOVER_ERR_RECORDING_INVALID: { status: 500, exit: 2, message: "the recording is not a valid HAR 1.2 or .gor file" },
+  CUTOVER_ERR_RECORDING_WRITE: { status: 500, exit: 1, message: "the recording could not be written" },
+  CUTOVER_ERR_REPLAY_RESET: { status: 500, exit: 1, message: "a replay reset hook failed" },
+  CUTOVER_ERR_REPLAY_RESIGN: { status: 500, exit: 2, message: "a recorded JWT could not be re-signed" },
 } as const satisfies Record<string, { status: number; exit: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

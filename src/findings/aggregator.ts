@@ -257,6 +257,7 @@ export class FindingsAggregator {
         ...legacy.masked,
         ...candidate.masked,
       ],
+      ...(exchange.mapped?.length ? { mapped: exchange.mapped.slice(0, 20) } : {}),
     };
   }
 

@@ -29,6 +29,8 @@ export interface Exchange {
   requestHeaders: Record<string, string | string[] | undefined>;
   legacy: CapturedResponse;
   candidate: CapturedResponse;
+  /** Correlated values substituted in the candidate's request (replay): "4 → 1004 (path[2])". */
+  mapped?: string[];
 }
 
 /** How the caller classifies each difference: one class for all, one per difference, or a function. */

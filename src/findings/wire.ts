@@ -39,6 +39,8 @@ export interface Example {
   differences: Difference[];
   /** What redaction masked in this example: "request header:authorization", "legacy $.password (key)"… */
   masked: string[];
+  /** Correlated values substituted in the candidate's request (replay): "4 → 1004 (path[2])". */
+  mapped?: string[];
 }
 
 export interface Acceptance {

@@ -11,6 +11,7 @@ import { ClusterPlane } from "../cluster/primary.js";
 import { Parity } from "../compare/parity.js";
 import { endpointTemplates } from "../inventory/endpoints.js";
 import { readEndpointSources } from "../inventory/read.js";
+import { RecordingTap } from "../recording/tap.js";
 import type { Config } from "../config/schema.js";
 import { DataPlane } from "../dataplane/plane.js";
 import { HealthChecker } from "../health/checker.js";
@@ -51,6 +52,8 @@ export class Gateway implements AdminHost {
   readonly runtime: Runtime;
   readonly admin: AdminServer;
   readonly parity: Parity;
+  /** Records mirrored exchanges to HAR when `record:` is configured. */
+  readonly recording: RecordingTap | undefined;
   readonly rollout: RolloutController | undefined;
   readonly live: Live;
   /** Whatever serves clients; the control plane talks to it only through this interface. */
@@ -91,10 +94,12 @@ export class Gateway implements AdminHost {
     // One recorder in both modes: the data plane's served records reach it in-process, or through
     // the cluster workers' reports.
     const recorder = new Recorder(this.runtime.metrics, live);
+    this.recording = config.record ? new RecordingTap(this.parity, config.record, config) : undefined;
+    const comparisons = this.recording ?? this.parity;
     this.plane =
       workers > 1
-        ? new ClusterPlane(this.runtime, workers, { served: recorder, comparisons: this.parity })
-        : new DataPlane(this.runtime, this.parity, recorder);
+        ? new ClusterPlane(this.runtime, workers, { served: recorder, comparisons })
+        : new DataPlane(this.runtime, comparisons, recorder);
 
     this.admin = new AdminServer(this);
     registerFindingsApi(this.admin, this);
@@ -166,6 +171,7 @@ export class Gateway implements AdminHost {
       await this.admin.stop();
       await Promise.all(this.runtime.allUpstreams().map((u) => u.close()));
       await this.parity.close();
+      await this.recording?.close().catch((err: unknown) => this.runtime.log.error({ err }, "recording"));
       // Last: what drained (served requests, comparisons) is in the window it persists.
       this.rollout?.stop();
       this.runtime.store.close();

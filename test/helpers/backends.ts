@@ -29,6 +29,8 @@ export interface BackendOptions {
   logLevel?: string;
   /** Copy the child's stderr to this process's stderr. Default: env CUTOVER_FIXTURE_LOGS=1. */
   echoLogs?: boolean;
+  /** Serve another app under test/fixtures/ (`twin.twin_flask:app`) instead of the default one. */
+  module?: string;
 }
 
 export interface FlaskOptions extends BackendOptions {
@@ -180,6 +182,7 @@ async function start(kind: BackendKind, args: string[], opts: BackendOptions): P
   const argv = [SERVE, kind, ...args, "--parent-pid", String(process.pid), "--log-level", opts.logLevel ?? "info"];
   if (opts.port !== undefined) argv.push("--port", String(opts.port));
   if (opts.accessLog === true) argv.push("--access-log");
+  if (opts.module !== undefined) argv.push("--module", opts.module);
 
   const began = performance.now();
   const child: ChildProcess = spawn(PYTHON, argv, {

@@ -4,16 +4,24 @@ import { Gateway, workerCount } from "../../gateway/gateway.js";
 
 /** run starts the gateway and resolves when a signal has drained it. */
 export async function run(
-  opts: { config: string; json: boolean; workers?: string | undefined },
+  opts: { config: string; json: boolean; workers?: string | undefined; record?: string | undefined },
   print: (data: unknown, text: string) => void,
 ): Promise<void> {
-  const config = loadConfig(opts.config);
+  let config = loadConfig(opts.config);
+  // `cutover record --out FILE`: the gateway with recording on (the config's record: settings, this file).
+  if (opts.record !== undefined) {
+    const base = config.record ?? { percent: 100, max_body: 64 * 1024, rotate_size: 64 * 1024 * 1024, rotate_age: 0 };
+    config = { ...config, record: { ...base, path: opts.record } };
+    if (!config.routes.some((r) => r.mirror) && !config.rollout)
+      throw new CutoverError("CUTOVER_ERR_USAGE", "cutover record taps mirrored exchanges: give a route `mirror:`");
+  }
   const workers = workerCount(opts.workers === undefined ? config.workers : parseWorkers(opts.workers));
   const gw = new Gateway(config, { workers });
   const urls = await gw.start();
   print(
     { listening: urls.url, admin: urls.adminUrl, routes: gw.runtime.table.routes.length, workers },
-    `cutover listening on ${urls.url} (admin ${urls.adminUrl}${workers > 1 ? `, ${workers} workers` : ""})`,
+    `cutover listening on ${urls.url} (admin ${urls.adminUrl}${workers > 1 ? `, ${workers} workers` : ""})` +
+      (config.record ? `; recording mirrored exchanges to ${config.record.path}` : ""),
   );
   await new Promise<void>((resolve) => {
     const stop = (): void => {

@@ -1,0 +1,97 @@
+import type { DiffOptions } from "../diff/index.js";
+import type { CapturedResponse, DiffKind, Difference } from "../diff/types.js";
+import { FindingsAggregator, findingId, type AggregatorOptions } from "../findings/index.js";
+import { computePair } from "../compare/compare.js";
+import { NoiseModel } from "../noise/index.js";
+
+/** One replayed request as the comparison needs it. */
+export interface ReplayedExchange {
+  id: string;
+  at: number;
+  method: string;
+  /** The request target as recorded (legacy's values). */
+  target: string;
+  routeName: string;
+  template: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Correlated values substituted in the candidate's request: "4 → 1004 (path[2])". */
+  mapped: string[];
+}
+
+/** What one comparison found: differences kept (real or noise), and those dismissed as mapped ids. */
+export interface ExchangeVerdict {
+  real: DiffKind[];
+  noise: number;
+  mappedDifferences: number;
+}
+
+/**
+ * ReplayFindings runs a replay's answer pairs through the same pipeline as live mirroring: the
+ * diff engine with the pair's presets (computePair), the learned noise model (with a
+ * legacy-secondary when given), and the findings aggregator with its redaction and examples.
+ * Differences that are learned correspondences (legacy's id shown as the candidate's own) are
+ * dismissed before aggregation and counted apart.
+ */
+export class ReplayFindings {
+  readonly findings: FindingsAggregator;
+  readonly noise = new NoiseModel();
+  compared = 0;
+  mappedDifferences = 0;
+
+  constructor(
+    private readonly diffOptions: DiffOptions,
+    aggregator: Partial<AggregatorOptions>,
+  ) {
+    this.findings = new FindingsAggregator(aggregator);
+  }
+
+  compare(
+    x: ReplayedExchange,
+    legacy: CapturedResponse,
+    candidate: CapturedResponse,
+    secondary: CapturedResponse | undefined,
+    isMapped: (d: Difference) => boolean,
+  ): ExchangeVerdict {
+    const r = computePair(
+      { request: { method: x.method, headers: x.headers }, legacy, candidate, secondary },
+      this.diffOptions,
+    );
+    const target = `${x.method} ${x.target}`;
+    if (r.legacyLeaves) this.noise.observePrepared(x.template, r.legacyLeaves, target);
+    const diffs = r.diffs.filter((d) => !isMapped(d));
+    const mapped = r.diffs.length - diffs.length;
+    this.mappedDifferences += mapped;
+    if (secondary) {
+      if (r.secondaryLeaves) this.noise.observePrepared(x.template, r.secondaryLeaves, target);
+      this.noise.observeSecondary(
+        x.template,
+        (r.secondaryDiffs ?? []).filter((d) => !isMapped(d)),
+        diffs,
+      );
+    }
+    this.findings.countMirrored(x.routeName, x.template);
+    this.compared++;
+    const verdict: ExchangeVerdict = { real: [], noise: 0, mappedDifferences: mapped };
+    if (diffs.length === 0) return verdict;
+    const exchange = {
+      id: x.id,
+      at: x.at,
+      method: x.method,
+      path: x.target,
+      routeName: x.routeName,
+      template: x.template,
+      requestHeaders: x.headers,
+      legacy,
+      candidate,
+      ...(x.mapped.length ? { mapped: x.mapped } : {}),
+    };
+    this.findings.add(exchange, diffs, (d) => {
+      const e = this.noise.explain(x.template, d);
+      if (e.class === "real" && !this.findings.get(findingId(x.routeName, x.template, d.kind, d.groupPath))?.accepted)
+        verdict.real.push(d.kind);
+      else verdict.noise++;
+      return e;
+    });
+    return verdict;
+  }
+}

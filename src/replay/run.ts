@@ -1,0 +1,270 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { CapturedResponse, DiffKind, DiffOptions } from "../diff/types.js";
+import type { AggregatorOptions } from "../findings/index.js";
+import { idHash, setAt } from "../recording/ids.js";
+import type { RecordedRequest } from "../recording/types.js";
+import { redactText } from "../redact/index.js";
+import { pathShape } from "../route/shape.js";
+import {
+  Correlator,
+  laterValues,
+  mappedDifference,
+  mappedPaths,
+  parseJsonBody,
+  type Mapping,
+  type RequestParts,
+  type Substitution,
+} from "./correlate.js";
+import { ReplayFindings } from "./findings.js";
+import { authProblem, recordedJwt, resign, type AuthProblem, type ResignOptions } from "./jwt.js";
+import { groupByUser } from "./plan.js";
+import { replayAgent, ReplayTarget } from "./send.js";
+
+export interface ReplayOptions {
+  legacy: string;
+  candidate: string;
+  secondary?: string | undefined;
+  /** Users replayed in parallel (each user's requests stay sequential). Default 8. */
+  concurrency: number;
+  /** `original`: keep the recorded gaps (divided by `speed`); `fast`: as fast as the upstreams answer. */
+  pacing: "original" | "fast";
+  speed: number;
+  timeoutMs: number;
+  /** Learn and substitute correlated values (default true). */
+  correlate: boolean;
+  resign?: ResignOptions | undefined;
+  keys: readonly string[];
+  diff: DiffOptions;
+  aggregator: Partial<AggregatorOptions>;
+  /** Mappings known before the replay starts (imported, or a test's deliberately broken one). */
+  seed?: Mapping[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** One replayed request: what each side answered and what the comparison made of it. */
+export interface RequestOutcome {
+  index: number;
+  id: string;
+  method: string;
+  target: string;
+  legacy: number;
+  candidate: number;
+  secondary?: number;
+  /** Kinds of the real (not noise, not accepted) differences. */
+  real: DiffKind[];
+  /** Substitutions made in the candidate's request. */
+  mapped: string[];
+  /** Set when the request's credentials could not be replayed; it is then not compared. */
+  unauthenticated?: AuthProblem;
+}
+
+export interface ReplayResult {
+  id: string;
+  startedAt: number;
+  finishedAt: number;
+  requests: number;
+  compared: number;
+  /** Differences dismissed because they were learned correspondences. */
+  mappedDifferences: number;
+  mappings: Mapping[];
+  unauthenticated: { index: number; method: string; target: string; reason: AuthProblem; status: number }[];
+  outcomes: RequestOutcome[];
+  /** A hash of every outcome (statuses, real kinds, substitutions): equal across runs means deterministic. */
+  signature: string;
+  findings: ReplayFindings;
+}
+
+/**
+ * recordedAnswers parses a request's recorded JSON answer and restores the generated values that
+ * were masked when it was written, when a later request carries a value with the same salted hash.
+ */
+function recordedAnswers(later: ReadonlyMap<string, number>): (r: RecordedRequest) => unknown {
+  const bySalt = new Map<string, Map<string, string>>();
+  return (r) => {
+    const json = parseJsonBody(r.recorded?.body);
+    if (json === undefined || !r.maskedIds?.length || r.idSalt === undefined) return json;
+    let byHash = bySalt.get(r.idSalt);
+    if (!byHash) {
+      byHash = new Map();
+      for (const token of later.keys()) if (token.length >= 16) byHash.set(idHash(r.idSalt, token), token);
+      bySalt.set(r.idSalt, byHash);
+    }
+    for (const m of r.maskedIds) {
+      const token = byHash.get(m.hash);
+      if (token !== undefined) setAt(json, m.path, token);
+    }
+    return json;
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** How a substitution is shown: values longer than 12 characters cut, token-like ones masked. */
+function describe(s: Substitution): string {
+  const show = (v: string): string => {
+    const t = redactText(v).text;
+    return t.length > 12 ? `${t.slice(0, 8)}…` : t;
+  };
+  return `${show(s.legacy)} → ${show(s.candidate)} (${s.where})`;
+}
+
+function headerOf(h: [string, string][], name: string): string | undefined {
+  return h.find(([n]) => n === name)?.[1];
+}
+
+function headerRecord(h: [string, string][]): Record<string, string | string[] | undefined> {
+  const out: Record<string, string | string[] | undefined> = {};
+  for (const [n, v] of h) {
+    const prev = out[n];
+    out[n] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+/**
+ * replay sends a recording to legacy, the candidate (and a legacy-secondary) and compares the
+ * answers with the live pipeline's diff, noise and findings. Users run in parallel (at most
+ * `concurrency`), each user's requests in recorded order; values the two sides generate
+ * differently are learned and substituted in later candidate requests; recorded JWTs are re-signed
+ * when a secret is given, and otherwise requests whose token cannot be replayed are listed apart.
+ */
+export async function replay(requests: readonly RecordedRequest[], o: ReplayOptions): Promise<ReplayResult> {
+  const startedAt = Date.now();
+  const agent = replayAgent(Math.max(4, o.concurrency * 2));
+  const legacy = new ReplayTarget(o.legacy, agent, o.timeoutMs);
+  const candidate = new ReplayTarget(o.candidate, agent, o.timeoutMs);
+  const secondary = o.secondary ? new ReplayTarget(o.secondary, agent, o.timeoutMs) : undefined;
+  const findings = new ReplayFindings(o.diff, o.aggregator);
+  // Recorded value → the value each side minted on replay (legacy too: a fresh session id).
+  const toLegacy = new Correlator();
+  const toCandidate = new Correlator();
+  const toSecondary = new Correlator();
+  for (const m of o.seed ?? []) toCandidate.add(m);
+  const later = laterValues(requests);
+  const recordedOf = recordedAnswers(later);
+  const outcomes: RequestOutcome[] = [];
+  const unauthenticated: ReplayResult["unauthenticated"] = [];
+  const t0 = requests.reduce((m, r) => Math.min(m, r.at || Infinity), Infinity);
+  let done = 0;
+
+  const one = async (r: RecordedRequest): Promise<void> => {
+    if (o.pacing === "original" && Number.isFinite(t0) && r.at) {
+      const due = startedAt + (r.at - t0) / o.speed;
+      if (due > Date.now()) await sleep(due - Date.now());
+    }
+    let headers = r.headers;
+    let problem: AuthProblem | undefined;
+    const jwt = recordedJwt(headerOf(headers, "authorization"), r.jwt);
+    if (jwt) {
+      const now = Math.floor(Date.now() / 1000);
+      if (o.resign) {
+        const token = await resign(jwt, o.resign, now);
+        headers = [...headers.filter(([n]) => n !== "authorization"), ["authorization", `Bearer ${token}`]];
+      } else problem = authProblem(jwt, now);
+    }
+    const base: RequestParts = { target: r.target, headers, body: r.body };
+    const none = { request: base, substitutions: [] };
+    const lr = o.correlate ? toLegacy.rewrite(base) : none;
+    const c = o.correlate ? toCandidate.rewrite(base) : none;
+    const s = o.correlate ? toSecondary.rewrite(base) : none;
+    const [l, cand, sec] = await Promise.all([
+      legacy.send(r.method, lr.request),
+      candidate.send(r.method, c.request),
+      secondary?.send(r.method, s.request),
+    ]);
+    const paths = o.correlate ? learn(r, l, cand, sec) : new Set<string>();
+    const outcome: RequestOutcome = {
+      index: r.index,
+      id: r.id,
+      method: r.method,
+      target: r.target,
+      legacy: l.status,
+      candidate: cand.status,
+      real: [],
+      mapped: c.substitutions.map(describe),
+    };
+    if (sec) outcome.secondary = sec.status;
+    const refused = (x: CapturedResponse): boolean => x.status === 401 || x.status === 403;
+    if (problem && refused(l) && refused(cand)) {
+      outcome.unauthenticated = problem;
+      unauthenticated.push({ index: r.index, method: r.method, target: r.target, reason: problem, status: l.status });
+    } else {
+      const v = findings.compare(
+        {
+          id: r.id,
+          at: r.at || Date.now(),
+          method: r.method,
+          target: r.target,
+          routeName: r.route ?? "replay",
+          template: r.template ?? pathShape(r.target),
+          headers: headerRecord(headers),
+          mapped: outcome.mapped,
+        },
+        l,
+        cand,
+        sec,
+        (d) =>
+          (d.kind === "value_changed" && paths.has(d.path)) ||
+          mappedDifference(d, toLegacy, toCandidate) ||
+          mappedDifference(d, toLegacy, toSecondary),
+      );
+      outcome.real = [...new Set(v.real)].sort();
+    }
+    outcomes.push(outcome);
+    o.onProgress?.(++done, requests.length);
+  };
+
+  // Each side's answer is paired with the recorded one; without a recorded JSON answer, legacy's
+  // live answer stands in for it (legacy on a twin database reproduces the recording).
+  const learn = (
+    r: RecordedRequest,
+    l: CapturedResponse,
+    c: CapturedResponse,
+    s: CapturedResponse | undefined,
+  ): Set<string> => {
+    const keep = (v: string): boolean => (later.get(v) ?? -1) > r.index;
+    const lj = parseJsonBody(l.body);
+    const recorded = recordedOf(r);
+    if (recorded !== undefined && lj !== undefined) toLegacy.learn(recorded, lj, r.id, keep);
+    const ref = recorded ?? lj;
+    if (ref === undefined) return new Set();
+    const cj = parseJsonBody(c.body);
+    if (cj !== undefined) toCandidate.learn(ref, cj, r.id, keep);
+    const sj = s ? parseJsonBody(s.body) : undefined;
+    if (sj !== undefined) toSecondary.learn(ref, sj, r.id, keep);
+    // Where legacy's and each other side's live values stand for the same recorded value.
+    const paths = mappedPaths(lj, cj, toLegacy, toCandidate);
+    for (const p of mappedPaths(lj, sj, toLegacy, toSecondary)) paths.add(p);
+    return paths;
+  };
+
+  const groups = groupByUser(requests, o.keys);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let g = groups[next++]; g; g = groups[next++]) for (const r of g.requests) await one(r);
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(o.concurrency, groups.length) }, worker));
+  } finally {
+    await agent.close();
+  }
+  outcomes.sort((a, b) => a.index - b.index);
+  const sig = createHash("sha256");
+  for (const x of outcomes)
+    sig.update(
+      `${x.index} ${x.legacy} ${x.candidate} ${x.secondary ?? ""} ${x.real.join(",")} ${x.mapped.length} ${x.unauthenticated ?? ""}\n`,
+    );
+  return {
+    id: `replay-${new Date(startedAt).toISOString().replace(/[-:]/g, "").slice(0, 15)}-${randomUUID().slice(0, 8)}`,
+    startedAt,
+    finishedAt: Date.now(),
+    requests: requests.length,
+    compared: findings.compared,
+    mappedDifferences: findings.mappedDifferences,
+    mappings: toCandidate.mappings(),
+    unauthenticated,
+    outcomes,
+    signature: sig.digest("hex").slice(0, 16),
+    findings,
+  };
+}
