@@ -93,6 +93,8 @@ export class AdminServer {
         { method: req.method ?? "GET", path: url.pathname, params: found.params, query: url.searchParams, body, actor },
         res,
       );
+      // A change is acknowledged only once it is durable (PostgreSQL writes through in the background).
+      if (req.method !== "GET") await this.gw.runtime.store.flush();
       if (!res.headersSent) sendJson(res, 200, out ?? { ok: true });
     } catch (err) {
       const e = isCutoverError(err)

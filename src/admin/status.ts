@@ -36,5 +36,6 @@ export function buildStatus(gw: AdminHost): Status<RolloutView> {
     open_upgrades: gw.plane.openUpgrades(),
     workers: gw.plane.workers(),
     rollout: rolloutView(gw),
+    store: rt.store.info(),
   };
 }

@@ -42,6 +42,15 @@ export interface Status<R = unknown> {
   /** Cluster workers serving the data plane; empty when this process serves it. */
   workers: WorkerStatus[];
   rollout: R;
+  /** The state store: which, where, its schema version, and writes not yet durable. */
+  store: {
+    kind: string;
+    location: string;
+    schema: { from: number; to: number };
+    pending: number;
+    dropped: number;
+    last_error: string | null;
+  };
 }
 
 /** One second of traffic for one target. */

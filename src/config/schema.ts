@@ -130,6 +130,29 @@ const rolloutSchema = z
   })
   .strict();
 
+const PG_URL = /^postgres(ql)?:\/\//;
+
+const storeSchema = z
+  .union([
+    z.string().min(1),
+    z
+      .object({
+        /** SQLite file. */
+        path: z.string().min(1).optional(),
+        /** PostgreSQL URL. */
+        url: z.string().regex(PG_URL, "must start with postgres:// or postgresql://").optional(),
+      })
+      .strict()
+      .refine((o) => (o.path === undefined) !== (o.url === undefined), { message: "set exactly one of path and url" }),
+  ])
+  .default(".cutover/state.db")
+  .transform((v): StoreConfig => {
+    if (typeof v === "string") return PG_URL.test(v) ? { kind: "postgres", url: v } : { kind: "sqlite", path: v };
+    return v.url !== undefined ? { kind: "postgres", url: v.url } : { kind: "sqlite", path: v.path ?? "" };
+  });
+
+export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
+
 export const configSchema = z
   .object({
     /** Data-plane listener. Default 0.0.0.0:8080. */
@@ -148,11 +171,13 @@ export const configSchema = z
         token: z.string().min(16, "admin token must be at least 16 characters"),
       })
       .strict(),
-    /** Where state (weights, rollout, findings, audit log) is kept. Default .cutover/state.db. */
-    store: z
-      .object({ path: z.string().default(".cutover/state.db") })
-      .strict()
-      .default({ path: ".cutover/state.db" }),
+    /**
+     * Where state (weights, rollout, findings, audit log) is kept: a SQLite file (embedded, the
+     * default .cutover/state.db) or a PostgreSQL URL (`postgres://user:pass@host:5432/db`, e.g.
+     * `${DATABASE_URL}`), so state outlives an ephemeral disk. A string is a URL if it starts with
+     * postgres:// or postgresql://, else a path; or write `{ path: … }` / `{ url: … }`.
+     */
+    store: storeSchema,
     upstreams: z
       .object({ legacy: upstreamSchema, candidate: upstreamSchema, "legacy-secondary": upstreamSchema.optional() })
       .strict(),

@@ -46,7 +46,7 @@ export async function demo(opts: DemoOptions, print: (data: unknown, text: strin
   });
   const res = parseConfig(text);
   if (!res.config) throw new CutoverError("CUTOVER_ERR_CONFIG_INVALID", "demo config", { problems: res.problems });
-  const gw = new Gateway(res.config);
+  const gw = await Gateway.open(res.config);
   let urls: { url: string; adminUrl: string };
   try {
     urls = await gw.start();

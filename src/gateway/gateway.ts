@@ -10,8 +10,10 @@ import { ClusterPlane } from "../cluster/primary.js";
 import { Parity } from "../compare/parity.js";
 import type { Config } from "../config/schema.js";
 import { DataPlane } from "../dataplane/plane.js";
+import { CutoverError } from "../errors/index.js";
 import { HealthChecker } from "../health/checker.js";
 import { createLogger } from "../log.js";
+import { openStore } from "../store/open.js";
 import { RolloutController } from "../rollout/controller.js";
 import type { Plane } from "../state/plane.js";
 import { Runtime } from "../state/runtime.js";
@@ -55,7 +57,9 @@ export class Gateway implements AdminHost {
     opts: GatewayOptions = {},
   ) {
     const log = opts.log ?? createLogger(config.log.level);
-    const store = opts.store ?? new SqliteStore(config.store.path);
+    if (!opts.store && config.store.kind !== "sqlite")
+      throw new CutoverError("CUTOVER_ERR_INTERNAL", "a PostgreSQL store is opened asynchronously: use Gateway.open");
+    const store = opts.store ?? new SqliteStore(config.store.kind === "sqlite" ? config.store.path : "");
     const workers = opts.workers ?? workerCount(config.workers);
     this.runtime = new Runtime(config, store, log, workers > 1 ? "primary" : "single");
     this.health = new HealthChecker(this.runtime.allUpstreams());
@@ -87,6 +91,18 @@ export class Gateway implements AdminHost {
     const rollout = this.rollout;
     if (rollout)
       this.parity.listeners.push((req, mismatch, candidate) => rollout.recordMirrored(req, mismatch, candidate));
+  }
+
+  /** open opens the configured store (loading a PostgreSQL one into memory), then builds the gateway. */
+  static async open(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
+    const log = opts.log ?? createLogger(config.log.level);
+    const store = opts.store ?? (await openStore(config.store, log));
+    try {
+      return new Gateway(config, { ...opts, log, store });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
   }
 
   /** start listens on the data-plane and admin addresses; returns the bound URLs. */
@@ -126,7 +142,7 @@ export class Gateway implements AdminHost {
       await this.parity.close();
       // Last: what drained (served requests, comparisons) is in the window it persists.
       this.rollout?.stop();
-      this.runtime.store.close();
+      await this.runtime.store.close();
     })();
     return this.stopping;
   }

@@ -9,7 +9,7 @@ export async function run(
 ): Promise<void> {
   const config = loadConfig(opts.config);
   const workers = workerCount(opts.workers === undefined ? config.workers : parseWorkers(opts.workers));
-  const gw = new Gateway(config, { workers });
+  const gw = await Gateway.open(config, { workers });
   const urls = await gw.start();
   print(
     { listening: urls.url, admin: urls.adminUrl, routes: gw.runtime.table.routes.length, workers },
