@@ -203,6 +203,22 @@ export const configSchema = z
       })
       .strict()
       .default({ enabled: false, header: "x-cutover-target" }),
+    /**
+     * The gateway's own liveness/readiness on the data listener, answered before the route table
+     * and never forwarded: `GET <path>` (readiness: 503 while draining), `GET <path>/live`.
+     */
+    health_endpoint: z
+      .object({
+        /** Answer health requests. Default true. */
+        enabled: z.boolean().default(true),
+        /** Path of the readiness answer; liveness is `<path>/live`. Default /_cutover/health. */
+        path: z
+          .string()
+          .regex(/^\/[^?#*:]*[^/?#*:]$/, "must be a plain path such as /_cutover/health (no trailing /, *, : or ?)")
+          .default("/_cutover/health"),
+      })
+      .strict()
+      .default({ enabled: true, path: "/_cutover/health" }),
     /** Trust X-Forwarded-For from the client when computing the client IP. Default false. */
     trust_proxy: z.boolean().default(false),
     timeouts: z
