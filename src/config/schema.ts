@@ -153,10 +153,24 @@ const storeSchema = z
 
 export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
 
+const tlsSchema = z
+  .object({
+    /** PEM certificate file (with its chain). Reloaded when the file changes or on SIGHUP. */
+    cert: z.string().min(1),
+    /** PEM private key file. */
+    key: z.string().min(1),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Data-plane listener. Default 0.0.0.0:8080. */
     listen: listenAddress.default("0.0.0.0:8080"),
+    /**
+     * Terminate TLS on the data listener (HTTPS and wss, HTTP/1.1). The files are reloaded when
+     * they change or on SIGHUP without dropping open connections.
+     */
+    tls: tlsSchema.optional(),
     /**
      * Processes serving the data plane. 1 (default) serves from the gateway's own process; N > 1
      * or "auto" (one per core) forks cluster workers that share the listener, while the first
@@ -169,6 +183,8 @@ export const configSchema = z
         listen: listenAddress.default("127.0.0.1:9901"),
         /** Bearer token required on every admin request (use ${ENV} interpolation). At least 16 characters. */
         token: z.string().min(16, "admin token must be at least 16 characters"),
+        /** Serve the admin API (and dashboard) over HTTPS with these files. */
+        tls: tlsSchema.optional(),
       })
       .strict(),
     /**

@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { loadConfig } from "../../config/load.js";
 import { CutoverError } from "../../errors/index.js";
 import { Gateway, workerCount } from "../../gateway/gateway.js";
@@ -11,6 +12,11 @@ export async function run(
   const workers = workerCount(opts.workers === undefined ? config.workers : parseWorkers(opts.workers));
   const gw = await Gateway.open(config, { workers });
   const urls = await gw.start();
+  // SIGHUP reloads TLS certificates; with workers it reaches this process, so pass it on to them.
+  const hup = (): void => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGHUP");
+  };
+  if (config.tls && workers > 1) process.on("SIGHUP", hup);
   print(
     { listening: urls.url, admin: urls.adminUrl, routes: gw.runtime.table.routes.length, workers },
     `cutover listening on ${urls.url} (admin ${urls.adminUrl}${workers > 1 ? `, ${workers} workers` : ""})`,
@@ -19,6 +25,7 @@ export async function run(
     const stop = (): void => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
+      process.off("SIGHUP", hup);
       void gw.stop().then(resolve);
     };
     process.on("SIGINT", stop);
