@@ -17,9 +17,25 @@ export async function run(
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGHUP");
   };
   if (config.tls && workers > 1) process.on("SIGHUP", hup);
+  const health = config.health_endpoint.enabled ? `${urls.url}${config.health_endpoint.path}` : null;
   print(
-    { listening: urls.url, admin: urls.adminUrl, routes: gw.runtime.table.routes.length, workers },
-    `cutover listening on ${urls.url} (admin ${urls.adminUrl}${workers > 1 ? `, ${workers} workers` : ""})`,
+    {
+      listening: urls.url,
+      admin: urls.adminUrl,
+      dashboard: `${urls.adminUrl}/`,
+      sign_in: "open the dashboard in a browser and paste admin.token from the config into its sign-in form",
+      health,
+      store: gw.runtime.store.info().kind,
+      routes: gw.runtime.table.routes.length,
+      workers,
+    },
+    [
+      `cutover listening on ${urls.url}${workers > 1 ? ` (${workers} workers)` : ""}: point clients here`,
+      `  dashboard  ${urls.adminUrl}/   <- open in a browser; sign in with admin.token from ${opts.config}`,
+      `  admin API  ${urls.adminUrl}   (cutover status, set-weight, … use the same token)`,
+      ...(health ? [`  health     ${health}   (readiness; ${health}/live for liveness)`] : []),
+      `  state      ${gw.runtime.store.info().kind} ${gw.runtime.store.info().location}`,
+    ].join("\n"),
   );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
