@@ -115,7 +115,7 @@ describe("the packed npm package", () => {
         void exited.then((code) => reject(new Error(`cutover run exited with ${String(code)}: ${out}`)));
       });
       assert.equal(started.dashboard, `${started.admin}/`);
-      assert.match(started.sign_in, /admin\.token/);
+      assert.match(String(started.sign_in), /admin\.token/);
       assert.equal(started.health, `${started.listening}/_cutover/health`);
       const r = await request(started.health);
       assert.equal(r.statusCode, 200);
