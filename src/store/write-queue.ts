@@ -94,7 +94,8 @@ export class WriteQueue<T> {
         this.lastError = (err as Error).message;
         this.o.onError(err as Error, attempt);
         if (this.gaveUp) break;
-        await new Promise((r) => setTimeout(r, Math.min(5000, 50 * 2 ** attempt)).unref());
+        // Not unref: a process with writes still to make stays up until they are made or close() gives up.
+        await new Promise((r) => setTimeout(r, Math.min(5000, 50 * 2 ** attempt)));
         continue;
       }
       if (attempt > 0) this.o.onRecovered();
