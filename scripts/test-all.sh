@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 # Real backends and a real browser for the tests come from Debian's packages.
 DEB_PACKAGES=(python3-flask python3-fastapi python3-uvicorn python3-websockets gunicorn chromium
-  postgresql pgbouncer python3-flask-socketio python3-socketio python3-eventlet python3-gevent python3-gevent-websocket)
+  postgresql pgbouncer python3-flask-socketio python3-socketio python3-eventlet python3-gevent python3-gevent-websocket
+  openssl)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -165,7 +165,10 @@ describe("cli", () => {
       .split(/\n(?=\{)/)
       .map((x) => JSON.parse(x) as Record<string, unknown>);
     assert.match(String(docs[0]?.gateway), /^http:\/\/127\.0\.0\.1:\d+$/);
-    const traffic = docs[1]?.traffic as { sent: number; failed: number };
+    assert.match(String(docs[0]?.dashboard), /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.match(String(docs[0]?.sign_in), /browser.*token/);
+    // Rollout events may come between the first and the last document.
+    const traffic = docs.find((d) => "traffic" in d)?.traffic as { sent: number; failed: number };
     assert.ok(traffic.sent > 20);
     assert.equal(traffic.failed, 0);
   });

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { CutoverError, isCutoverError } from "../errors/index.js";
 import type { AdminHost } from "./host.js";
 import { listen } from "../net/listen.js";
@@ -7,6 +7,7 @@ import { decodeSegment, intParam } from "./params.js";
 import { rolloutView } from "./rollout-view.js";
 import { buildStatus } from "./status.js";
 import { serveStatic } from "./static.js";
+import { CertificateReloader, createServer } from "../tls/tls.js";
 
 const MAX_BODY = 64 * 1024;
 
@@ -29,9 +30,12 @@ type Handler = (r: AdminRequest, res: ServerResponse) => unknown;
 export class AdminServer {
   readonly server: Server;
   private readonly routes: { method: string; parts: string[]; handler: Handler }[] = [];
+  private readonly certs: CertificateReloader | undefined;
 
   constructor(private readonly gw: AdminHost) {
-    this.server = createServer((req, res) => void this.dispatch(req, res));
+    const tls = gw.config.admin.tls;
+    this.server = createServer({}, tls, (req, res) => void this.dispatch(req, res));
+    this.certs = tls && new CertificateReloader(this.server, tls, gw.runtime.log);
     const rt = gw.runtime;
     this.route("GET", "/api/status", () => buildStatus(gw));
     this.route("GET", "/api/routes", () => buildStatus(gw).routes);
@@ -74,6 +78,7 @@ export class AdminServer {
   }
 
   async stop(): Promise<void> {
+    this.certs?.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -94,6 +99,8 @@ export class AdminServer {
         { method: req.method ?? "GET", path: url.pathname, params: found.params, query: url.searchParams, body, actor },
         res,
       );
+      // A change is acknowledged only once it is durable (PostgreSQL writes through in the background).
+      if (req.method !== "GET") await this.gw.runtime.store.flush();
       if (!res.headersSent) sendJson(res, 200, out ?? { ok: true });
     } catch (err) {
       const e = isCutoverError(err)

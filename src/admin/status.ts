@@ -37,5 +37,6 @@ export function buildStatus(gw: AdminHost): Status<RolloutView> {
     workers: gw.plane.workers(),
     state: gw.parity.stateView(),
     rollout: rolloutView(gw),
+    store: rt.store.info(),
   };
 }

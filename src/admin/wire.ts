@@ -53,6 +53,15 @@ export interface Status<R = unknown> {
   /** Bounded state (also the cutover_state_* metrics). */
   state: StateStatus[];
   rollout: R;
+  /** The state store: which, where, its schema version, and writes not yet durable. */
+  store: {
+    kind: string;
+    location: string;
+    schema: { from: number; to: number };
+    pending: number;
+    dropped: number;
+    last_error: string | null;
+  };
 }
 
 /** One second of traffic for one target. */

@@ -25,7 +25,7 @@ export function resolveAdmin(flags: { admin?: string; token?: string; config?: s
     }
     const cfg = loadConfig(file);
     const listen = cfg.admin.listen.replace(/^0\.0\.0\.0:/, "127.0.0.1:");
-    url ??= `http://${listen}`;
+    url ??= `${cfg.admin.tls ? "https" : "http"}://${listen}`;
     token ??= cfg.admin.token;
   }
   return { url: url.replace(/\/$/, ""), token };

@@ -15,6 +15,7 @@ usage: cutover <command> [options]
   check -c FILE              validate a config; every problem with its path and line
   run -c FILE [--workers N|auto]   start the gateway (N > 1: cluster workers serve)
   record -c FILE --out traffic.har the gateway, recording mirrored exchanges to HAR (redacted)
+  store migrate [-c FILE]    bring the store's schema up to date (also done on start)
   status                     routes, weights, upstream health, requests per target
   set-weight ROUTE PERCENT   change a route's candidate weight
   rollback [--reason R]      every route to legacy, at once
@@ -122,6 +123,9 @@ async function main(argv: string[]): Promise<number> {
         await import("../demo/demo.js")
       ).demo({ json, duration: values.duration, scenario: values.scenario, port: values.port }, print);
       return 0;
+    case "store":
+      result = await (await import("./commands/store.js")).storeCommand({ config, sub: args[0] });
+      break;
     case "status":
       result = await (await import("./commands/control.js")).status(admin());
       break;

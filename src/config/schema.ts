@@ -184,10 +184,47 @@ const replaySchema = z
   })
   .strict();
 
+const PG_URL = /^postgres(ql)?:\/\//;
+
+const storeSchema = z
+  .union([
+    z.string().min(1),
+    z
+      .object({
+        /** SQLite file. */
+        path: z.string().min(1).optional(),
+        /** PostgreSQL URL. */
+        url: z.string().regex(PG_URL, "must start with postgres:// or postgresql://").optional(),
+      })
+      .strict()
+      .refine((o) => (o.path === undefined) !== (o.url === undefined), { message: "set exactly one of path and url" }),
+  ])
+  .default(".cutover/state.db")
+  .transform((v): StoreConfig => {
+    if (typeof v === "string") return PG_URL.test(v) ? { kind: "postgres", url: v } : { kind: "sqlite", path: v };
+    return v.url !== undefined ? { kind: "postgres", url: v.url } : { kind: "sqlite", path: v.path ?? "" };
+  });
+
+export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
+
+const tlsSchema = z
+  .object({
+    /** PEM certificate file (with its chain). Reloaded when the file changes or on SIGHUP. */
+    cert: z.string().min(1),
+    /** PEM private key file. */
+    key: z.string().min(1),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Data-plane listener. Default 0.0.0.0:8080. */
     listen: listenAddress.default("0.0.0.0:8080"),
+    /**
+     * Terminate TLS on the data listener (HTTPS and wss, HTTP/1.1). The files are reloaded when
+     * they change or on SIGHUP without dropping open connections.
+     */
+    tls: tlsSchema.optional(),
     /**
      * Processes serving the data plane. 1 (default) serves from the gateway's own process; N > 1
      * or "auto" (one per core) forks cluster workers that share the listener, while the first
@@ -209,13 +246,17 @@ export const configSchema = z
          * zeros are refused, `openssl rand -hex 16` passes.
          */
         token: z.string().min(16, "admin token must be at least 16 characters"),
+        /** Serve the admin API (and dashboard) over HTTPS with these files. */
+        tls: tlsSchema.optional(),
       })
       .strict(),
-    /** Where state (weights, rollout, findings, audit log) is kept. Default .cutover/state.db. */
-    store: z
-      .object({ path: z.string().default(".cutover/state.db") })
-      .strict()
-      .default({ path: ".cutover/state.db" }),
+    /**
+     * Where state (weights, rollout, findings, audit log) is kept: a SQLite file (embedded, the
+     * default .cutover/state.db) or a PostgreSQL URL (`postgres://user:pass@host:5432/db`, e.g.
+     * `${DATABASE_URL}`), so state outlives an ephemeral disk. A string is a URL if it starts with
+     * postgres:// or postgresql://, else a path; or write `{ path: … }` / `{ url: … }`.
+     */
+    store: storeSchema,
     upstreams: z
       .object({ legacy: upstreamSchema, candidate: upstreamSchema, "legacy-secondary": upstreamSchema.optional() })
       .strict(),
@@ -245,6 +286,22 @@ export const configSchema = z
       })
       .strict()
       .default({ enabled: false, header: "x-cutover-target" }),
+    /**
+     * The gateway's own liveness/readiness on the data listener, answered before the route table
+     * and never forwarded: `GET <path>` (readiness: 503 while draining), `GET <path>/live`.
+     */
+    health_endpoint: z
+      .object({
+        /** Answer health requests. Default true. */
+        enabled: z.boolean().default(true),
+        /** Path of the readiness answer; liveness is `<path>/live`. Default /_cutover/health. */
+        path: z
+          .string()
+          .regex(/^\/[^?#*:]*[^/?#*:]$/, "must be a plain path such as /_cutover/health (no trailing /, *, : or ?)")
+          .default("/_cutover/health"),
+      })
+      .strict()
+      .default({ enabled: true, path: "/_cutover/health" }),
     /** Trust X-Forwarded-For from the client when computing the client IP. Default false. */
     trust_proxy: z.boolean().default(false),
     timeouts: z

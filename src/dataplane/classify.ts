@@ -102,7 +102,7 @@ export class Classifier {
 
     const headers = requestHeaders(req.rawHeaders, req.headers, {
       clientIp: ip,
-      proto: "http",
+      proto: "encrypted" in req.socket ? "https" : "http",
       host: req.headers.host,
       trustProxy: cfg.trust_proxy,
       drop: this.drop,

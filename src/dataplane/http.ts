@@ -14,6 +14,7 @@ import type { Upstream } from "../proxy/upstream.js";
 import type { RequestFacts } from "../state/facts.js";
 import type { Runtime } from "../state/runtime.js";
 import { userHash, type ServedSink } from "../state/served.js";
+import { healthForUrl, sendHealth } from "../health/endpoint.js";
 import { isRefusal, upstreamPath, type Classifier } from "./classify.js";
 
 /** The status the request metrics count: 499 for a client that left before any answer. */
@@ -36,6 +37,8 @@ export function createHandler(
 ) {
   return function handle(req: IncomingMessage, res: ServerResponse): void {
     if (state.draining) res.setHeader("connection", "close");
+    const health = healthForUrl(rt.config.health_endpoint, req.method ?? "GET", req.url ?? "", state.draining);
+    if (health) return sendHealth(res, req.method ?? "GET", health);
     const facts = classifier.classify(req, false);
     if (isRefusal(facts)) {
       sendError(res, facts.code, undefined, facts.detail ? { "x-cutover-detail": facts.detail } : undefined);

@@ -1,8 +1,8 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Server } from "node:http";
+import type { Socket } from "node:net";
 import type { UpstreamName } from "../config/schema.js";
 import { Mirror, type ComparisonSink } from "../mirror/mirror.js";
-import { listen } from "../net/listen.js";
+import { listen, serverUrl } from "../net/listen.js";
 import { rawError, writeRawResponse } from "../proxy/upgrade.js";
 import type { Route } from "../route/table.js";
 import type { Plane, PoolCounts } from "../state/plane.js";
@@ -11,6 +11,7 @@ import type { ServedSink } from "../state/served.js";
 import type { WorkerStatus } from "../state/workers.js";
 import { Classifier } from "./classify.js";
 import { createHandler } from "./http.js";
+import { CertificateReloader, createServer } from "../tls/tls.js";
 import { Upgrades } from "./upgrades.js";
 
 export type { Plane, PoolCounts } from "../state/plane.js";
@@ -29,6 +30,8 @@ export class DataPlane implements Plane {
   readonly mirror: Mirror;
   private readonly state = { draining: false };
   private readonly sockets = new Set<Socket>();
+  /** Reloads the TLS certificate (with `tls:` only). */
+  readonly certs: CertificateReloader | undefined;
 
   constructor(
     readonly rt: Runtime,
@@ -50,8 +53,10 @@ export class DataPlane implements Plane {
         // Node's 60 s default would cut slow uploads; the per-upstream timeouts guard the rest.
         requestTimeout: 0,
       },
+      config.tls,
       createHandler(rt, classifier, mirrors ? this.mirror : undefined, served, this.state, hashUsers),
     );
+    this.certs = config.tls && new CertificateReloader(this.server, config.tls, rt.log);
     this.server.on("connection", (s: Socket) => {
       this.sockets.add(s);
       rt.metrics.openConnections.inc();
@@ -77,8 +82,7 @@ export class DataPlane implements Plane {
   }
 
   get url(): string {
-    const a = this.server.address() as AddressInfo;
-    return `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+    return serverUrl(this.server);
   }
 
   openUpgrades(): number {
@@ -113,6 +117,7 @@ export class DataPlane implements Plane {
    */
   async drain(): Promise<void> {
     this.state.draining = true;
+    this.certs?.close();
     this.upgrades.goAwayAll();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Connections become idle as their last answer finishes; close each one as soon as it is.

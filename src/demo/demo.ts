@@ -46,7 +46,7 @@ export async function demo(opts: DemoOptions, print: (data: unknown, text: strin
   });
   const res = parseConfig(text);
   if (!res.config) throw new CutoverError("CUTOVER_ERR_CONFIG_INVALID", "demo config", { problems: res.problems });
-  const gw = new Gateway(res.config);
+  const gw = await Gateway.open(res.config);
   let urls: { url: string; adminUrl: string };
   try {
     urls = await gw.start();
@@ -62,18 +62,22 @@ export async function demo(opts: DemoOptions, print: (data: unknown, text: strin
   print(
     {
       gateway: urls.url,
+      dashboard: `${urls.adminUrl}/`,
       admin: urls.adminUrl,
       token,
+      sign_in: "open the dashboard in a browser and paste the token into its sign-in form",
       legacy: legacy.url,
       candidate: candidate.url,
       duration_ms: durationMs,
     },
     `cutover demo is running (stops by itself after ${Math.round(durationMs / 1000)}s, or Ctrl-C)
 
-  gateway    ${urls.url}
+  dashboard  ${urls.adminUrl}/   <- open this in a browser, sign in with the token:
+             ${token}
+  gateway    ${urls.url}   (send your requests here)
   legacy     ${legacy.url}   (answers like Flask)
   candidate  ${candidate.url}   (its FastAPI-style port)
-  admin      ${urls.adminUrl}   token ${token}
+  admin API  ${urls.adminUrl}   (the CLI and the dashboard use it, with the same token)
 
 Traffic: 200 users, ~80 requests/s. The rollout of /api/* runs by itself${scenario === "regression" ? " (and the candidate will go bad at 10 %)" : ""}. Try:
   curl -s -H 'x-user-id: ada' ${urls.url}/api/users/7      # same user, same side, every time

@@ -77,6 +77,8 @@ export const ERROR_CODES = {
   CUTOVER_ERR_LISTEN: { status: 500, exit: 1, message: "could not listen on the configured address" },
   CUTOVER_ERR_STORE: { status: 500, exit: 1, message: "the state store failed" },
   CUTOVER_ERR_STORE_SCHEMA: { status: 500, exit: 1, message: "the state store was written by a newer cutover" },
+  // Deployment: TLS listeners.
+  CUTOVER_ERR_TLS: { status: 500, exit: 1, message: "the TLS certificate or key could not be used" },
   CUTOVER_ERR_INTERNAL: { status: 500, exit: 70, message: "internal error (a bug in cutover)" },
 
   // Recording and replay.

@@ -14,8 +14,10 @@ import { readEndpointSources } from "../inventory/read.js";
 import { RecordingTap } from "../recording/tap.js";
 import type { Config } from "../config/schema.js";
 import { DataPlane } from "../dataplane/plane.js";
+import { CutoverError } from "../errors/index.js";
 import { HealthChecker } from "../health/checker.js";
 import { createLogger } from "../log.js";
+import { openStore } from "../store/open.js";
 import { RolloutController } from "../rollout/controller.js";
 import type { Plane } from "../state/plane.js";
 import { Runtime } from "../state/runtime.js";
@@ -66,7 +68,9 @@ export class Gateway implements AdminHost {
 
   constructor(given: Config, opts: GatewayOptions = {}) {
     const log = opts.log ?? createLogger(given.log.level);
-    const store = opts.store ?? new SqliteStore(given.store.path);
+    if (!opts.store && given.store.kind !== "sqlite")
+      throw new CutoverError("CUTOVER_ERR_INTERNAL", "a PostgreSQL store is opened asynchronously: use Gateway.open");
+    const store = opts.store ?? new SqliteStore(given.store.kind === "sqlite" ? given.store.path : "");
     // Unset salt: this install's own, generated once and kept in the store (a public default
     // would let anyone pick bucket keys that land on the candidate).
     let salt = given.bucketing.salt;
@@ -115,6 +119,18 @@ export class Gateway implements AdminHost {
     const rollout = this.rollout;
     if (rollout)
       this.parity.listeners.push((req, mismatch, candidate) => rollout.recordMirrored(req, mismatch, candidate));
+  }
+
+  /** open opens the configured store (loading a PostgreSQL one into memory), then builds the gateway. */
+  static async open(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
+    const log = opts.log ?? createLogger(config.log.level);
+    const store = opts.store ?? (await openStore(config.store, log));
+    try {
+      return new Gateway(config, { ...opts, log, store });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
   }
 
   /** start listens on the data-plane and admin addresses; returns the bound URLs. */
@@ -174,7 +190,7 @@ export class Gateway implements AdminHost {
       await this.recording?.close().catch((err: unknown) => this.runtime.log.error({ err }, "recording"));
       // Last: what drained (served requests, comparisons) is in the window it persists.
       this.rollout?.stop();
-      this.runtime.store.close();
+      await this.runtime.store.close();
     })();
     return this.stopping;
   }

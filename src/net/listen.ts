@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseListen } from "../config/units.js";
 import { CutoverError } from "../errors/index.js";
+import { isTls } from "../tls/tls.js";
 
 /** listen binds `server` to `host:port` and returns its URL; a refused address is CUTOVER_ERR_LISTEN. */
 export async function listen(server: Server, address: string): Promise<string> {
@@ -13,6 +14,11 @@ export async function listen(server: Server, address: string): Promise<string> {
   } catch (err) {
     throw new CutoverError("CUTOVER_ERR_LISTEN", `${address}: ${(err as Error).message}`, { cause: err });
   }
+  return serverUrl(server);
+}
+
+/** serverUrl is a listening server's URL: http:// or https://. */
+export function serverUrl(server: Server): string {
   const a = server.address() as AddressInfo;
-  return `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+  return `${isTls(server) ? "https" : "http"}://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
 }

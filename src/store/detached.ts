@@ -1,5 +1,5 @@
 import { CutoverError } from "../errors/index.js";
-import type { AuditEntry, Store } from "./store.js";
+import type { AuditEntry, Store, StoreInfo } from "./store.js";
 
 /**
  * DetachedStore is the store of a cluster worker: the worker keeps no state of its own (the
@@ -37,7 +37,22 @@ export class DetachedStore implements Store {
   putRows(): void {
     refuse("putRows");
   }
-  close(): void {}
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+  info(): StoreInfo {
+    return {
+      kind: "detached",
+      location: "primary",
+      schema: { from: 0, to: 0 },
+      pending: 0,
+      dropped: 0,
+      last_error: null,
+    };
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 function refuse(what: string): never {

@@ -2,9 +2,12 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { CutoverError } from "../errors/index.js";
-import type { AuditEntry, Store, StoredRow } from "./store.js";
+import { newerSchema, type AuditEntry, type Store, type StoredRow, type StoreInfo } from "./store.js";
 
-/** Ordered migrations; the index + 1 is the schema version stored in `meta`. */
+/**
+ * Ordered migrations; the index + 1 is the schema version stored in `meta`. The PostgreSQL store
+ * (postgres-schema.ts) has the same versions with the same meaning: add a migration to both.
+ */
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE weights (route TEXT PRIMARY KEY, weight REAL NOT NULL, updated_at INTEGER NOT NULL, updated_by TEXT NOT NULL);
    CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
@@ -21,31 +24,30 @@ export const MIGRATIONS: readonly string[] = [
  */
 export class SqliteStore implements Store {
   readonly db: Database.Database;
+  /** Schema version found at open and the version now (equal when nothing was migrated). */
+  readonly schema: { from: number; to: number };
 
-  constructor(path: string) {
+  constructor(readonly path: string) {
     try {
       if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path);
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL");
       this.db.pragma("busy_timeout = 5000");
-      this.migrate();
+      this.schema = this.migrate();
     } catch (err) {
       if (err instanceof CutoverError) throw err;
       throw new CutoverError("CUTOVER_ERR_STORE", `${path}: ${(err as Error).message}`, { cause: err });
     }
   }
 
-  private migrate(): void {
+  private migrate(): { from: number; to: number } {
     this.db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
       { value: string } | undefined;
     const current = row ? Number(row.value) : 0;
     if (current > MIGRATIONS.length) {
-      throw new CutoverError(
-        "CUTOVER_ERR_STORE_SCHEMA",
-        `schema version ${current}, this cutover knows ${MIGRATIONS.length}`,
-      );
+      throw newerSchema(this.path, current, MIGRATIONS.length);
     }
     const apply = this.db.transaction(() => {
       for (let v = current; v < MIGRATIONS.length; v++) this.db.exec(MIGRATIONS[v] as string);
@@ -54,6 +56,7 @@ export class SqliteStore implements Store {
         .run(String(MIGRATIONS.length));
     });
     apply();
+    return { from: current, to: MIGRATIONS.length };
   }
 
   getWeights(): Map<string, number> {
@@ -130,7 +133,17 @@ export class SqliteStore implements Store {
     })();
   }
 
-  close(): void {
+  /** Every write has committed when its call returned. */
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  info(): StoreInfo {
+    return { kind: "sqlite", location: this.path, schema: this.schema, pending: 0, dropped: 0, last_error: null };
+  }
+
+  close(): Promise<void> {
     if (this.db.open) this.db.close();
+    return Promise.resolve();
   }
 }

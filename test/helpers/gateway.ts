@@ -41,7 +41,7 @@ export function gatewayYaml(o: {
   return `
 listen: 127.0.0.1:0
 admin: { listen: 127.0.0.1:0, token: ${TOKEN} }
-store: { path: ${o.store} }
+store: ${JSON.stringify(o.store)}
 log: { level: silent }
 upstreams:
   legacy: { url: ${o.legacy}, framework: flask${h("/health")} }
@@ -165,11 +165,13 @@ export async function spawnGateway(o: {
   body: string;
   dir: string;
   args?: string[];
+  /** A store other than `<dir>/state.db`, e.g. a PostgreSQL URL. */
+  store?: string;
 }): Promise<GatewayProcess> {
   const cfg = join(o.dir, "cutover.yaml");
   writeFileSync(
     cfg,
-    gatewayYaml({ legacy: o.legacy, candidate: o.candidate, store: join(o.dir, "state.db"), body: o.body }),
+    gatewayYaml({ legacy: o.legacy, candidate: o.candidate, store: o.store ?? join(o.dir, "state.db"), body: o.body }),
   );
   const child = spawn(process.execPath, ["bin/cutover.js", "run", "-c", cfg, "--json", ...(o.args ?? [])], {
     stdio: ["ignore", "pipe", "inherit"],

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { loadConfig } from "../../config/load.js";
-import type { Config } from "../../config/schema.js";
+import type { Config, StoreConfig } from "../../config/schema.js";
 import { presetsFor } from "../../diff/index.js";
 import { CutoverError } from "../../errors/index.js";
 import { buildReport, renderHtmlReport } from "../../findings/index.js";
@@ -9,7 +9,7 @@ import { checkResign } from "../../replay/jwt.js";
 import { DEFAULT_REPLAY_KEYS } from "../../replay/plan.js";
 import { failing, junit, parseFailOn, runReset } from "../../replay/report.js";
 import { replay, type ReplayOptions, type ReplayResult } from "../../replay/run.js";
-import { SqliteStore } from "../../store/sqlite.js";
+import { openStore } from "../../store/open.js";
 import { table, type CommandResult } from "../output.js";
 
 export interface ReplayArgs {
@@ -145,13 +145,13 @@ export async function replayCommand(a: ReplayArgs): Promise<CommandResult> {
     runs: results.map((x) => ({ id: x.id, signature: x.signature })),
     deterministic,
   };
-  const storePath = a.store ?? config?.store.path;
-  if (storePath) {
-    const store = new SqliteStore(storePath);
+  const storeConfig: StoreConfig | undefined = a.store ? { kind: "sqlite", path: a.store } : config?.store;
+  if (storeConfig) {
+    const store = await openStore(storeConfig);
     try {
       store.putDoc(`replay:${r.id}`, { ...data, rows: r.findings.findings.toRows() });
     } finally {
-      store.close();
+      await store.close();
     }
   }
   const seconds = data.seconds;

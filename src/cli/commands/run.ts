@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { loadConfig } from "../../config/load.js";
 import { CutoverError } from "../../errors/index.js";
 import { Gateway, workerCount } from "../../gateway/gateway.js";
@@ -16,17 +17,40 @@ export async function run(
       throw new CutoverError("CUTOVER_ERR_USAGE", "cutover record taps mirrored exchanges: give a route `mirror:`");
   }
   const workers = workerCount(opts.workers === undefined ? config.workers : parseWorkers(opts.workers));
-  const gw = new Gateway(config, { workers });
+  const gw = await Gateway.open(config, { workers });
   const urls = await gw.start();
+  // SIGHUP reloads TLS certificates; with workers it reaches this process, so pass it on to them.
+  const hup = (): void => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGHUP");
+  };
+  if (config.tls && workers > 1) process.on("SIGHUP", hup);
+  const health = config.health_endpoint.enabled ? `${urls.url}${config.health_endpoint.path}` : null;
   print(
-    { listening: urls.url, admin: urls.adminUrl, routes: gw.runtime.table.routes.length, workers },
-    `cutover listening on ${urls.url} (admin ${urls.adminUrl}${workers > 1 ? `, ${workers} workers` : ""})` +
-      (config.record ? `; recording mirrored exchanges to ${config.record.path}` : ""),
+    {
+      listening: urls.url,
+      admin: urls.adminUrl,
+      dashboard: `${urls.adminUrl}/`,
+      sign_in: "open the dashboard in a browser and paste admin.token from the config into its sign-in form",
+      health,
+      store: gw.runtime.store.info().kind,
+      recording: config.record?.path ?? null,
+      routes: gw.runtime.table.routes.length,
+      workers,
+    },
+    [
+      `cutover listening on ${urls.url}${workers > 1 ? ` (${workers} workers)` : ""}: point clients here`,
+      `  dashboard  ${urls.adminUrl}/   <- open in a browser; sign in with admin.token from ${opts.config}`,
+      `  admin API  ${urls.adminUrl}   (cutover status, set-weight, … use the same token)`,
+      ...(health ? [`  health     ${health}   (readiness; ${health}/live for liveness)`] : []),
+      `  state      ${gw.runtime.store.info().kind} ${gw.runtime.store.info().location}`,
+      ...(config.record ? [`  recording  mirrored exchanges to ${config.record.path}`] : []),
+    ].join("\n"),
   );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
+      process.off("SIGHUP", hup);
       void gw.stop().then(resolve);
     };
     process.on("SIGINT", stop);
