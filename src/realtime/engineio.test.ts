@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { engineRequest, isHandshake, sidTag, stripSidTag, tagHandshake, tagSid } from "./engineio.js";
+import { engineRequest, isHandshake, sessionStep, sidTag, stripSidTag, tagHandshake, tagSid } from "./engineio.js";
 
 test("engineRequest reads EIO, transport and sid; a handshake has no sid", () => {
   const h = engineRequest("?EIO=4&transport=polling&t=OkL3x1");
@@ -72,4 +72,27 @@ test("tagHandshake: EIO 3 text and binary framing get their lengths fixed", () =
       Buffer.from("40"),
     ]),
   );
+});
+
+test("sessionStep: handshakes tagged, tagged sessions pinned, candidate sessions closed when the candidate takes no one", () => {
+  assert.deepEqual(sessionStep("GET", "?EIO=4&transport=polling&t=1", true), { kind: "handshake", eio: "4" });
+  assert.deepEqual(
+    sessionStep("GET", "?EIO=4&transport=websocket", true),
+    { kind: "none" },
+    "WebSocket-first: one connection",
+  );
+  assert.deepEqual(sessionStep("GET", "?EIO=4&transport=polling&sid=plain", true), { kind: "none" });
+  assert.deepEqual(sessionStep("GET", "/x", true), { kind: "none" });
+  assert.deepEqual(sessionStep("POST", "?EIO=4&transport=polling&sid=L~a", false), {
+    kind: "pinned",
+    target: "legacy",
+    query: "?EIO=4&transport=polling&sid=a",
+  });
+  assert.deepEqual(sessionStep("GET", "?EIO=4&transport=websocket&sid=C~a", true), {
+    kind: "pinned",
+    target: "candidate",
+    query: "?EIO=4&transport=websocket&sid=a",
+  });
+  assert.deepEqual(sessionStep("GET", "?EIO=4&transport=polling&sid=C~a", false), { kind: "moved", eio: "4" });
+  assert.deepEqual(sessionStep("POST", "?EIO=4&transport=polling&sid=C~a", false).kind, "pinned");
 });

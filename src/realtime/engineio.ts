@@ -154,3 +154,32 @@ export function tagHandshake(body: Buffer, eio: string, target: Target): Buffer 
 export function closePacket(eio: string): { contentType: string; body: string } {
   return { contentType: "text/plain; charset=UTF-8", body: eio === "3" ? "1:1" : "1" };
 }
+
+/** What the gateway does with a request on an `affinity: engine.io` route. */
+export type SessionStep =
+  /** Not Engine.IO, or a request without a tagged sid that is not a handshake: split as usual. */
+  | { kind: "none" }
+  /** A polling handshake: split as usual, then tag the sid in the answer with the side that served it. */
+  | { kind: "handshake"; eio: string }
+  /** A tagged session: go to `target` whatever the bucket, with the tag stripped from `query`. */
+  | { kind: "pinned"; target: Target; query: string }
+  /** A candidate session while the candidate takes no one (weight 0, unhealthy): close it. */
+  | { kind: "moved"; eio: string };
+
+/**
+ * sessionStep decides how a request of an Engine.IO route is placed. `candidateOpen` is false
+ * when the route's weight is 0 (a rollback) or the candidate is unhealthy: then a candidate
+ * session's poll (GET) or WebSocket upgrade is `moved`, so the client reconnects to legacy; its
+ * POSTs still reach the candidate, which holds the session their packets belong to.
+ */
+export function sessionStep(method: string, query: string, candidateOpen: boolean): SessionStep {
+  const r = engineRequest(query);
+  if (!r) return { kind: "none" };
+  if (r.sid === undefined)
+    return method === "GET" && isHandshake(r) ? { kind: "handshake", eio: r.eio } : { kind: "none" };
+  const target = sidTag(r.sid);
+  const stripped = target && stripSidTag(query);
+  if (!target || stripped === undefined) return { kind: "none" };
+  if (target === "candidate" && !candidateOpen && method === "GET") return { kind: "moved", eio: r.eio };
+  return { kind: "pinned", target, query: stripped };
+}

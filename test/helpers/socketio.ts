@@ -23,8 +23,10 @@ export interface SioClient {
   socket: Socket;
   /** The side of each `hello` this client was greeted with, in order (one per (re)connection). */
   hellos: string[];
-  /** Every HTTP status other than 200/101 the client's transports saw, with the error text. */
+  /** Connection errors the client saw. */
   errors: string[];
+  /** Reasons of every disconnect (a session that broke, or the server closing it). */
+  disconnects: string[];
   /** Resolves with the side of the next `hello`. */
   nextHello(): Promise<string>;
   /** echo round trip; resolves with the side that answered. */
@@ -33,8 +35,9 @@ export interface SioClient {
 }
 
 /** connect opens a socket.io-client to `url` with polling first, as browsers do. */
-export function connect(url: string, headers: Record<string, string> = {}): SioClient {
+export function connect(url: string, headers: Record<string, string> = {}, path = "/socket.io/"): SioClient {
   const socket = io(url, {
+    path,
     transports: ["polling", "websocket"],
     extraHeaders: headers,
     reconnectionDelay: 50,
@@ -45,6 +48,8 @@ export function connect(url: string, headers: Record<string, string> = {}): SioC
   });
   const hellos: string[] = [];
   const errors: string[] = [];
+  const disconnects: string[] = [];
+  socket.on("disconnect", (reason) => disconnects.push(reason));
   let waiting: ((side: string) => void)[] = [];
   socket.on("hello", (m: { side: string }) => {
     hellos.push(m.side);
@@ -52,14 +57,12 @@ export function connect(url: string, headers: Record<string, string> = {}): SioC
     waiting = [];
     for (const f of w) f(m.side);
   });
-  socket.io.on("error", (err: Error & { context?: { status?: number; responseText?: string } }) => {
-    errors.push(`${err.message}${err.context?.status ? ` ${err.context.status}` : ""}`);
-  });
-  socket.on("connect_error", (err: Error & { description?: unknown }) => errors.push(`connect_error ${err.message}`));
+  socket.on("connect_error", (err: Error) => errors.push(`connect_error ${err.message}`));
   return {
     socket,
     hellos,
     errors,
+    disconnects,
     nextHello: () => new Promise((resolve) => waiting.push(resolve)),
     echo: (data, timeoutMs = 5000) =>
       new Promise((resolve, reject) => {
