@@ -128,3 +128,29 @@ test("diff paths and presets are validated", () => {
   const paths = r.problems.map((p) => p.path);
   assert.deepEqual(paths, ["diff.ignore.paths[1]", "diff.presets[1]"], JSON.stringify(r.problems));
 });
+
+test("route conditions: bad regex reported with its path and line; a route with conditions hides nothing", () => {
+  const text = `admin: { token: 0123456789abcdef0123 }
+upstreams:
+  legacy: { url: http://127.0.0.1:5000 }
+  candidate: { url: http://127.0.0.1:8000 }
+routes:
+  - match: { path: /events, headers: { accept: text/event-stream } }
+  - match: { path: /events }
+  - match: { path: /socket.io/*, query: { EIO: { regex: "[34" } } }
+    affinity: engine.io
+`;
+  const r = parseConfig(text, env);
+  const msgs = r.problems.map((p) => `${p.path}@${p.line}: ${p.message}`);
+  assert.ok(!msgs.some((m) => m.includes("unreachable")), msgs.join("\n"));
+  assert.ok(
+    msgs.some((m) => m.startsWith("routes[2].match.query.EIO@8") && m.includes("invalid regex")),
+    msgs.join("\n"),
+  );
+  assert.equal(r.problems.length, 1, msgs.join("\n"));
+  const bad = parseConfig(text.replace("accept: text", '"bad name": text'), env);
+  assert.ok(
+    bad.problems.some((p) => p.path.startsWith("routes[0].match.headers") && p.line === 6),
+    JSON.stringify(bad.problems),
+  );
+});

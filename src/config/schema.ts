@@ -61,6 +61,16 @@ const mirrorSchema = z
   })
   .strict();
 
+/**
+ * A header or query condition: an exact value, `{ regex }` matched against the whole value, or
+ * `{ present: true | false }`.
+ */
+const condition = z.union([
+  z.string(),
+  z.object({ regex: z.string().min(1) }).strict(),
+  z.object({ present: z.boolean() }).strict(),
+]);
+
 const routeSchema = z
   .object({
     /** Name used by the CLI, admin API, metrics and reports. Default: "<METHODS> <path>". */
@@ -71,6 +81,10 @@ const routeSchema = z
         path: z.string().startsWith("/"),
         /** Methods this route takes. Default: all. */
         methods: z.array(z.enum(METHODS)).min(1).optional(),
+        /** Request headers that must match (names case-insensitive), e.g. { accept: text/event-stream }. */
+        headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/), condition).optional(),
+        /** Query parameters that must match (any occurrence), e.g. { transport: polling }. */
+        query: z.record(z.string().min(1), condition).optional(),
       })
       .strict(),
     /** Percent of users (buckets) sent to the candidate, 0–100 in steps of 0.01. Default 0. */
@@ -82,6 +96,12 @@ const routeSchema = z
       .optional(),
     /** Copy requests to the candidate and compare answers; the client is served by legacy. */
     mirror: mirrorSchema.optional(),
+    /**
+     * Keep sessions on the side that created them. `engine.io`: the sid of an Engine.IO (Socket.IO)
+     * polling handshake is tagged with its side, and later polls and the WebSocket upgrade follow the
+     * tag instead of the bucket. Default: none.
+     */
+    affinity: z.enum(["engine.io"]).optional(),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { compilePathPattern, knownPresets } from "../diff/index.js";
 import type { Problem } from "../errors/index.js";
+import { compileCondition } from "../route/conditions.js";
 import { compileTemplate, covers, paramNames, type PathTemplate } from "../route/template.js";
 import { defaultRouteName } from "../route/table.js";
 import { adminProblems } from "./admin-checks.js";
@@ -30,6 +31,13 @@ export function semanticProblems(config: Config): Problem[] {
       problems.push({ path: `${at}.name`, message: `route name "${name}" is already used by routes[${prev}]` });
     else names.set(name, i);
 
+    for (const kind of ["headers", "query"] as const) {
+      for (const [n, spec] of Object.entries(r.match[kind] ?? {})) {
+        const c = compileCondition(n, spec);
+        if ("error" in c) problems.push({ path: `${at}.match.${kind}.${n}`, message: c.error });
+      }
+    }
+
     for (const target of ["legacy", "candidate"] as const) {
       const src = r.rewrite?.[target];
       if (!src) continue;
@@ -54,6 +62,8 @@ export function semanticProblems(config: Config): Problem[] {
       const earlier = compiled[j];
       const e = config.routes[j];
       if (!earlier || !e) continue;
+      // An earlier route with header or query conditions lets other requests through.
+      if (e.match.headers || e.match.query) continue;
       const methodsCovered =
         !e.match.methods ||
         ((r.match.methods ?? []).every((m) => e.match.methods?.includes(m)) && r.match.methods !== undefined);

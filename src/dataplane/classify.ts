@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { ErrorCode } from "../errors/index.js";
 import { requestHeaders } from "../proxy/headers.js";
+import { sessionStep } from "../realtime/engineio.js";
 import { decide, type SplitDecision } from "../split/decide.js";
 import { userKey } from "../split/keys.js";
 import type { RequestFacts } from "../state/facts.js";
@@ -12,6 +13,8 @@ export { upstreamPath, type RequestFacts } from "../state/facts.js";
 export interface Refusal {
   code: ErrorCode;
   detail?: string;
+  /** CUTOVER_ERR_SESSION_MOVED on a poll: answer the Engine.IO close packet of this revision instead. */
+  eio?: string;
 }
 
 const ID_PREFIX = Math.floor(Math.random() * 36 ** 4)
@@ -77,14 +80,22 @@ export class Classifier {
       protocol = req.headers.upgrade?.trim().toLowerCase();
       if (protocol !== TUNNELLED) return { code: "CUTOVER_ERR_UPGRADE_UNSUPPORTED" };
     }
-    const rm = rt.table.match(method, path);
+    const rm = rt.table.match(method, path, { headers: req.headers, query });
     if (!rm) return { code: "CUTOVER_ERR_NO_ROUTE" };
+    // Engine.IO affinity: a tagged session goes to the side that holds it, before override or bucket.
+    const session =
+      rm.route.config.affinity === "engine.io"
+        ? sessionStep(method, query, (rt.weights[rm.route.id] ?? 0) > 0 && rt.upstreams.candidate.healthy)
+        : undefined;
+    if (session?.kind === "moved") return { code: "CUTOVER_ERR_SESSION_MOVED", eio: upgrade ? undefined : session.eio };
 
     const ip = clientIp(req, cfg.trust_proxy);
     const key = userKey(rt.keys, req.headers, cfg.bucketing.fallback === "ip" ? ip : "");
     let decision: SplitDecision;
     const override = cfg.override.enabled ? req.headers[this.overrideHeader] : undefined;
-    if (override !== undefined) {
+    if (session?.kind === "pinned") {
+      decision = { target: session.target, bucket: -1, reason: "session" };
+    } else if (override !== undefined) {
       if (cfg.override.secret !== undefined && req.headers[OVERRIDE_SECRET_HEADER] !== cfg.override.secret)
         return { code: "CUTOVER_ERR_OVERRIDE_FORBIDDEN" };
       if (override !== "legacy" && override !== "candidate")
@@ -113,12 +124,13 @@ export class Classifier {
       method,
       rm,
       path,
-      query,
+      query: session?.kind === "pinned" ? session.query : query,
       key,
       decision,
       headers,
       hasBody: len !== undefined ? len !== "0" : req.headers["transfer-encoding"] !== undefined,
       upgrade: protocol,
+      handshake: session?.kind === "handshake" ? session.eio : undefined,
       startedAt: performance.now(),
     };
   }

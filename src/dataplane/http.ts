@@ -6,11 +6,14 @@ import type { Mirror } from "../mirror/mirror.js";
 import {
   forward,
   sendError,
+  type EventStream,
   type ForwardRequest,
   type ForwardResult,
   type ResponseObserver,
 } from "../proxy/forward.js";
 import type { Upstream } from "../proxy/upstream.js";
+import { closePacket, tagHandshake } from "../realtime/engineio.js";
+import type { OpenStreams } from "../realtime/streams.js";
 import type { RequestFacts } from "../state/facts.js";
 import type { Runtime } from "../state/runtime.js";
 import { userHash, type ServedSink } from "../state/served.js";
@@ -34,6 +37,7 @@ export function createHandler(
   sink: ServedSink,
   state: { draining: boolean },
   hashUsers: boolean,
+  streams: OpenStreams,
 ) {
   return function handle(req: IncomingMessage, res: ServerResponse): void {
     if (state.draining) res.setHeader("connection", "close");
@@ -41,12 +45,19 @@ export function createHandler(
     if (health) return sendHealth(res, req.method ?? "GET", health);
     const facts = classifier.classify(req, false);
     if (isRefusal(facts)) {
+      if (facts.eio !== undefined) {
+        // A candidate Engine.IO session after a rollback: close it, so the client reconnects to legacy.
+        const close = closePacket(facts.eio);
+        res.writeHead(200, { "content-type": close.contentType, "content-length": close.body.length });
+        res.end(close.body);
+        return;
+      }
       sendError(res, facts.code, undefined, facts.detail ? { "x-cutover-detail": facts.detail } : undefined);
       return;
     }
     const tee = mirror?.begin(req, facts);
     const body = facts.hasBody ? (tee?.body ?? req) : null;
-    new Flight(rt, sink, hashUsers, facts, req, res, body, tee?.observer).send(facts.decision.target);
+    new Flight(rt, sink, hashUsers, streams, facts, req, res, body, tee?.observer).send(facts.decision.target);
   };
 }
 
@@ -66,11 +77,14 @@ class Flight implements ForwardRequest {
   startedAt: number;
   private target: Target = "legacy";
   private canFailover = false;
+  /** Set for an Engine.IO polling handshake: the answer's sid is tagged with the side that served it. */
+  rewriteBody: ((body: Buffer) => Buffer | undefined) | undefined;
 
   constructor(
     private readonly rt: Runtime,
     private readonly sink: ServedSink,
     private readonly hashUsers: boolean,
+    private readonly streams: OpenStreams,
     private readonly facts: RequestFacts,
     private readonly req: IncomingMessage,
     readonly res: ServerResponse,
@@ -91,7 +105,10 @@ class Flight implements ForwardRequest {
     this.target = target;
     this.upstream = this.rt.upstream(target);
     this.path = upstreamPath(this.facts, target, this.upstream.basePath);
-    this.canFailover = !failover && target === "candidate";
+    // A tagged Engine.IO session exists only on its side: never fail it over.
+    this.canFailover = !failover && target === "candidate" && this.facts.decision.reason !== "session";
+    const eio = this.facts.handshake;
+    if (eio !== undefined) this.rewriteBody = (b) => tagHandshake(b, eio, target);
     forward(this);
   }
 
@@ -103,6 +120,14 @@ class Flight implements ForwardRequest {
     this.facts.decision = { ...this.facts.decision, target: "legacy", reason: "candidate_unhealthy" };
     this.send("legacy", true);
     return true;
+  }
+
+  /** An event stream is registered while it runs, so a weight change or rollback can end it. */
+  onEventStream(stream: EventStream): void {
+    const remove = this.streams.add(this.facts.rm.route.id, { ...this.facts.decision, target: this.target }, () =>
+      stream.end(),
+    );
+    this.res.once("close", remove);
   }
 
   onDone(r: ForwardResult): void {

@@ -4,6 +4,7 @@ import type { UpstreamName } from "../config/schema.js";
 import { Mirror, type ComparisonSink } from "../mirror/mirror.js";
 import { listen, serverUrl } from "../net/listen.js";
 import { rawError, writeRawResponse } from "../proxy/upgrade.js";
+import { OpenStreams } from "../realtime/streams.js";
 import type { Route } from "../route/table.js";
 import type { Plane, PoolCounts } from "../state/plane.js";
 import type { Runtime } from "../state/runtime.js";
@@ -28,6 +29,8 @@ export class DataPlane implements Plane {
   readonly server: Server;
   readonly upgrades: Upgrades;
   readonly mirror: Mirror;
+  /** Open SSE responses and WebSocket tunnels with their placement, ended when a weight change moves their users. */
+  readonly streams = new OpenStreams();
   private readonly state = { draining: false };
   private readonly sockets = new Set<Socket>();
   /** Reloads the TLS certificate (with `tls:` only). */
@@ -42,7 +45,10 @@ export class DataPlane implements Plane {
     // The judge clusters by user only during a rollout; otherwise nobody reads the hash.
     const hashUsers = config.rollout !== undefined;
     const classifier = new Classifier(rt);
-    this.upgrades = new Upgrades(rt, classifier, served, hashUsers);
+    this.upgrades = new Upgrades(rt, classifier, served, hashUsers, this.streams);
+    // Lowering a route's weight moves the users above the new line back to legacy: their candidate
+    // streams end (SSE cleanly between events, WebSockets with 1001) so clients reconnect to legacy.
+    rt.weightListeners.push((route, weight) => this.streams.endMoved(route.id, weight));
     this.mirror = new Mirror(rt, comparisons);
     const mirrors = config.routes.some((r) => r.mirror) || config.rollout !== undefined;
     this.server = createServer(
@@ -54,7 +60,7 @@ export class DataPlane implements Plane {
         requestTimeout: 0,
       },
       config.tls,
-      createHandler(rt, classifier, mirrors ? this.mirror : undefined, served, this.state, hashUsers),
+      createHandler(rt, classifier, mirrors ? this.mirror : undefined, served, this.state, hashUsers, this.streams),
     );
     this.certs = config.tls && new CertificateReloader(this.server, config.tls, rt.log);
     this.server.on("connection", (s: Socket) => {
@@ -108,17 +114,18 @@ export class DataPlane implements Plane {
   }
 
   closeCandidate(routeIds: ReadonlySet<number>): void {
-    this.upgrades.closeCandidate(routeIds);
+    this.streams.endCandidate(routeIds);
   }
 
   /**
    * drain: no new connections, `Connection: close` on answers in flight, WebSockets closed with
-   * 1001, and after `timeouts.shutdown` whatever is left is cut.
+   * 1001, SSE streams ended between events, and after `timeouts.shutdown` whatever is left is cut.
    */
   async drain(): Promise<void> {
     this.state.draining = true;
     this.certs?.close();
     this.upgrades.goAwayAll();
+    this.streams.endAll();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Connections become idle as their last answer finishes; close each one as soon as it is.
     this.server.closeIdleConnections();

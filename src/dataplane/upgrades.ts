@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { rawError, upgrade, type Tunnel } from "../proxy/upgrade.js";
+import type { OpenStreams } from "../realtime/streams.js";
 import type { Runtime } from "../state/runtime.js";
 import { userHash, type ServedSink } from "../state/served.js";
 import { isRefusal, upstreamPath, type Classifier } from "./classify.js";
@@ -8,7 +9,8 @@ import { isRefusal, upstreamPath, type Classifier } from "./classify.js";
 /**
  * Upgrades is the upgrade branch of the request path: the same classify step as HTTP (validation,
  * route, override or bucket, rewrite, headers), then a tunnel instead of a streamed answer. It
- * keeps the open tunnels, so a rollback can close the candidate's and shutdown can close all, and
+ * keeps the open tunnels and registers each with its placement in the data plane's OpenStreams,
+ * so a weight change closes those of the users it moves and shutdown closes all, and
  * emits one served record per upgrade request (101 and the handshake time when accepted).
  */
 export class Upgrades {
@@ -19,14 +21,8 @@ export class Upgrades {
     private readonly classifier: Classifier,
     private readonly sink: ServedSink,
     private readonly hashUsers: boolean,
-  ) {
-    // Lowering a route's weight moves users above the new line back to legacy; their open
-    // candidate WebSockets are closed with 1001 so clients reconnect and land on legacy.
-    rt.weightListeners.push((route, weight, previous) => {
-      if (weight >= previous) return;
-      for (const t of this.tunnels) if (t.target === "candidate" && t.routeId === route.id) t.goAway();
-    });
-  }
+    private readonly streams: OpenStreams,
+  ) {}
 
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const rt = this.rt;
@@ -36,6 +32,7 @@ export class Upgrades {
     const target = facts.decision.target;
     const upstream = rt.upstream(target);
     const route = facts.rm.route;
+    let removeStream: (() => void) | undefined;
     upgrade({
       upstream,
       method: facts.method,
@@ -50,9 +47,11 @@ export class Upgrades {
       requestId: facts.id,
       onTunnel: (t) => {
         this.tunnels.add(t);
+        removeStream = this.streams.add(route.id, facts.decision, () => t.goAway());
         rt.metrics.openUpgrades.labels(target).inc();
       },
       onTunnelClosed: (t) => {
+        removeStream?.();
         if (!this.tunnels.delete(t)) return;
         rt.metrics.openUpgrades.labels(target).dec();
         rt.metrics.upgradeClosed.labels(route.name, target, String(t.closeCode)).inc();
@@ -72,11 +71,6 @@ export class Upgrades {
         });
       },
     });
-  }
-
-  /** closeCandidate sends 1001 to every candidate WebSocket on these routes. */
-  closeCandidate(routeIds: ReadonlySet<number>): void {
-    for (const t of this.tunnels) if (t.target === "candidate" && routeIds.has(t.routeId)) t.goAway();
   }
 
   goAwayAll(): void {

@@ -55,6 +55,12 @@ export const ERROR_CODES = {
     exit: 1,
     message: "only WebSocket upgrades are tunnelled",
   },
+  // Real-time sessions (SSE, Engine.IO affinity).
+  CUTOVER_ERR_SESSION_MOVED: {
+    status: 410,
+    exit: 1,
+    message: "this session's side no longer serves it (rollback); reconnect to start a new session",
+  },
 
   // Admin API and CLI control.
   CUTOVER_ERR_ADMIN_UNAUTHORIZED: { status: 401, exit: 3, message: "missing or wrong admin token" },

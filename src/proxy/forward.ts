@@ -4,6 +4,7 @@ import type { Dispatcher } from "undici";
 import { ERROR_CODES, errorBody, type ErrorCode } from "../errors/index.js";
 import { countsAgainstHealth, upstreamErrorCode } from "./errors.js";
 import { responseHeaders } from "./headers.js";
+import { EventBoundary } from "./sse-events.js";
 import type { Upstream } from "./upstream.js";
 
 /** Outcome of one forwarded request, reported once through `onDone`. */
@@ -44,7 +45,27 @@ export interface ForwardRequest {
    */
   onConnectFailure?: (code: ErrorCode) => boolean;
   onDone: (r: ForwardResult) => void;
+  /**
+   * Called once the head of an event stream (`text/event-stream`) went to the client, with a way to
+   * end it cleanly between events (rollback, a user moved off the candidate, shutdown).
+   */
+  onEventStream?: (stream: EventStream) => void;
+  /**
+   * Rewrites a whole 200 answer of at most MAX_REWRITE bytes (the Engine.IO handshake); the answer
+   * is held until it is complete and sent with a fixed Content-Length. Returning undefined, or a
+   * larger or encoded answer, passes it on unchanged.
+   */
+  rewriteBody?: (body: Buffer) => Buffer | undefined;
 }
+
+/** An event stream being forwarded, as the gateway's stream registry holds it. */
+export interface EventStream {
+  /** end finishes the response (end of stream, not a reset) at the next event boundary, or after graceMs. */
+  end(graceMs?: number): void;
+}
+
+/** The largest answer `rewriteBody` is given; anything longer is passed on unchanged. */
+export const MAX_REWRITE = 64 * 1024;
 
 const kHandler = Symbol("cutover.forward");
 
@@ -58,7 +79,7 @@ function onClientClose(this: ServerResponse): void {
  * no body buffering, backpressure by pausing the upstream, no per-request AbortController
  * (the dispatch controller aborts; see ../shared/research/proxy-perf.md).
  */
-class ForwardHandler implements Dispatcher.DispatchHandler {
+class ForwardHandler implements Dispatcher.DispatchHandler, EventStream {
   finished = false;
   private controller: Dispatcher.DispatchController | undefined;
   private started = false;
@@ -67,6 +88,10 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   private clientClosed = false;
   // Only needed under backpressure, so made on first use rather than for every request.
   private resume: (() => void) | undefined;
+  // Set only for event streams (the gateway may end them) and answers held for a rewrite.
+  private events: EventBoundary | undefined;
+  private ending = false;
+  private held: { head: [number, string | undefined, IncomingHttpHeaders]; chunks: Buffer[]; size: number } | undefined;
 
   constructor(private readonly r: ForwardRequest) {
     (r.res as unknown as Record<symbol, ForwardHandler>)[kHandler] = this;
@@ -94,6 +119,19 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.headersMs = performance.now() - r.startedAt;
     r.upstream.success(false);
     r.observer?.onStart(status, headers);
+    if (r.rewriteBody && status === 200 && headers["content-encoding"] === undefined) {
+      this.held = { head: [status, message, headers], chunks: [], size: 0 };
+      return;
+    }
+    this.writeHead(status, message, headers);
+    if (this.started && r.onEventStream && String(headers["content-type"]).startsWith("text/event-stream")) {
+      this.events = new EventBoundary();
+      r.onEventStream(this);
+    }
+  }
+
+  private writeHead(status: number, message: string | undefined, headers: IncomingHttpHeaders): void {
+    const r = this.r;
     try {
       if (message) r.res.writeHead(status, message, responseHeaders(headers));
       else r.res.writeHead(status, responseHeaders(headers));
@@ -107,6 +145,24 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.r.observer?.onData(chunk);
+    const held = this.held;
+    if (held) {
+      held.chunks.push(chunk);
+      held.size += chunk.length;
+      if (held.size <= MAX_REWRITE) return;
+      this.held = undefined; // too large to be a handshake: pass it on as it came
+      this.writeHead(...held.head);
+      for (const c of held.chunks) this.r.res.write(c);
+      return;
+    }
+    if (this.events) {
+      const n = this.events.feed(chunk, this.ending);
+      if (n !== -1) {
+        this.r.res.write(n === chunk.length ? chunk : chunk.subarray(0, n));
+        this.endNow();
+        return;
+      }
+    }
     if (!this.r.res.write(chunk)) {
       controller.pause();
       this.resume ??= () => this.controller?.resume();
@@ -116,12 +172,41 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.r.observer?.onEnd();
+    const held = this.held;
+    if (held) {
+      this.held = undefined;
+      const body = Buffer.concat(held.chunks, held.size);
+      const out = this.r.rewriteBody?.(body) ?? body;
+      const [status, message, headers] = held.head;
+      const h = { ...headers, "content-length": String(out.length) };
+      delete h["transfer-encoding"];
+      this.writeHead(status, message, h);
+      this.r.res.end(out);
+    } else {
+      this.r.res.end();
+    }
+    this.finish();
+  }
+
+  /** end (EventStream): finish the stream cleanly at the next event boundary, or after graceMs regardless. */
+  end(graceMs = 1000): void {
+    if (this.finished || this.ending) return;
+    this.ending = true;
+    if (!this.events || this.events.atBoundary) return this.endNow();
+    setTimeout(() => this.endNow(), graceMs).unref();
+  }
+
+  private endNow(): void {
+    if (this.finished) return;
+    this.r.observer?.onError("CUTOVER_ERR_UPSTREAM_RESET");
     this.r.res.end();
     this.finish();
+    if (this.controller && !this.controller.aborted) this.controller.abort(new Error("stream ended by the gateway"));
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
     const r = this.r;
+    if (this.finished) return;
     if (this.clientClosed) {
       r.observer?.onError("CUTOVER_ERR_UPSTREAM_RESET");
       this.finish();

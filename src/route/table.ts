@@ -1,3 +1,12 @@
+import {
+  compileConditions,
+  conditionsHold,
+  describeCondition,
+  QueryCache,
+  type Condition,
+  type ConditionSpec,
+  type RequestView,
+} from "./conditions.js";
 import { compileTemplate, fillTemplate, matchSegments, type PathMatch, type PathTemplate } from "./template.js";
 
 /**
@@ -6,7 +15,12 @@ import { compileTemplate, fillTemplate, matchSegments, type PathMatch, type Path
  */
 export interface RouteSpec {
   name?: string | undefined;
-  match: { path: string; methods?: readonly string[] | undefined };
+  match: {
+    path: string;
+    methods?: readonly string[] | undefined;
+    headers?: Readonly<Record<string, ConditionSpec>> | undefined;
+    query?: Readonly<Record<string, ConditionSpec>> | undefined;
+  };
   rewrite?: { legacy?: string | undefined; candidate?: string | undefined } | undefined;
 }
 
@@ -16,6 +30,9 @@ export interface Route<C extends RouteSpec = RouteSpec> {
   readonly name: string;
   readonly template: PathTemplate;
   readonly methods: ReadonlySet<string> | undefined;
+  /** Header and query conditions (`match.headers`, `match.query`); empty when none. */
+  readonly headers: readonly Condition[];
+  readonly query: readonly Condition[];
   readonly rewrite: { legacy?: PathTemplate; candidate?: PathTemplate };
   readonly config: C;
 }
@@ -26,11 +43,17 @@ export interface RouteMatch<C extends RouteSpec = RouteSpec> {
 }
 
 export function defaultRouteName(r: RouteSpec): string {
-  return `${r.match.methods?.join(",") ?? "*"} ${r.match.path}`;
+  const base = `${r.match.methods?.join(",") ?? "*"} ${r.match.path}`;
+  const conds = [
+    ...Object.entries(r.match.headers ?? {}).map(([n, c]) => `${n.toLowerCase()}: ${describeCondition(c)}`),
+    ...Object.entries(r.match.query ?? {}).map(([n, c]) => `?${n}=${describeCondition(c)}`),
+  ];
+  return conds.length ? `${base} [${conds.join(", ")}]` : base;
 }
 
 /**
- * RouteTable holds the routes in order; the first one that matches method and path wins.
+ * RouteTable holds the routes in order; the first one that matches method, path and (when the
+ * route has any) header and query conditions wins.
  * Construction assumes a validated config (see config/semantic.ts).
  */
 export class RouteTable<C extends RouteSpec = RouteSpec> {
@@ -48,6 +71,8 @@ export class RouteTable<C extends RouteSpec = RouteSpec> {
         name: config.name ?? defaultRouteName(config),
         template,
         methods: config.match.methods ? new Set(config.match.methods) : undefined,
+        headers: compileConditions(config.match.headers, true),
+        query: compileConditions(config.match.query, false),
         rewrite,
         config,
       };
@@ -55,13 +80,23 @@ export class RouteTable<C extends RouteSpec = RouteSpec> {
     this.byName = new Map(this.routes.map((r) => [r.name, r]));
   }
 
-  /** match finds the first route for a method and a path (no query string). */
-  match(method: string, path: string): RouteMatch<C> | undefined {
+  /**
+   * match finds the first route for a method and a path (no query string). Routes with header or
+   * query conditions match only when `req` is given and satisfies them.
+   */
+  match(method: string, path: string, req?: RequestView): RouteMatch<C> | undefined {
     const parts = path.slice(1).split("/");
+    let q: QueryCache | undefined;
     for (const route of this.routes) {
       if (route.methods && !route.methods.has(method)) continue;
       const m = matchSegments(route.template, parts);
-      if (m) return { route, match: m };
+      if (!m) continue;
+      if (route.headers.length > 0 || route.query.length > 0) {
+        if (!req) continue;
+        q ??= new QueryCache(req.query);
+        if (!conditionsHold(route.headers, route.query, req, q)) continue;
+      }
+      return { route, match: m };
     }
     return undefined;
   }

@@ -13,7 +13,7 @@ export interface RequestFacts {
   rm: RouteMatch<RouteConfig>;
   /** The client's path, without the query. */
   path: string;
-  /** The query string with its "?", or "". */
+  /** The query string with its "?", or "" (an Engine.IO sid tag already stripped). */
   query: string;
   /** The bucket key the split used (the user), if any. */
   key: string | undefined;
@@ -27,6 +27,8 @@ export interface RequestFacts {
   hasBody: boolean;
   /** The requested `Upgrade` protocol, lower-cased, for upgrade requests; undefined for HTTP. */
   upgrade: string | undefined;
+  /** An Engine.IO polling handshake (route `affinity: engine.io`): its protocol revision; the answer's sid gets tagged. */
+  handshake: string | undefined;
   startedAt: number;
 }
 

@@ -28,7 +28,7 @@ export interface Plane {
   connections(upstream: UpstreamName): PoolCounts;
   /** Turn a rollout's shadow mirroring of these routes on or off. */
   setShadow(routes: readonly Route[], on: boolean): void;
-  /** Close candidate WebSockets on these routes with 1001. */
+  /** End candidate streams on these routes: WebSockets with 1001, SSE responses cleanly between events. */
   closeCandidate(routeIds: ReadonlySet<number>): void;
   /** Stop accepting, let in-flight requests finish (up to `timeouts.shutdown`), close the rest. */
   drain(): Promise<void>;

@@ -14,7 +14,8 @@ import { Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export type BackendKind = "flask" | "fastapi";
+/** `sio-flask` and `sio-asgi` are the Socket.IO fixtures (test/fixtures/socketio/, see helpers/socketio.ts). */
+export type BackendKind = "flask" | "fastapi" | "sio-flask" | "sio-asgi";
 
 export interface BackendOptions {
   /** Extra environment for the app, e.g. `{ INSTANCE: "secondary" }`. */
@@ -175,8 +176,9 @@ function childEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv 
   };
 }
 
-async function start(kind: BackendKind, args: string[], opts: BackendOptions): Promise<Backend> {
-  const healthPath = kind === "flask" ? "/health" : "/healthz";
+/** start runs one fixture server through test/fixtures/serve.py and waits until it is healthy. */
+export async function start(kind: BackendKind, args: string[], opts: BackendOptions): Promise<Backend> {
+  const healthPath = kind === "flask" || kind === "sio-flask" ? "/health" : "/healthz";
   const timeoutMs = opts.startTimeoutMs ?? 15_000;
   const echo = opts.echoLogs ?? process.env.CUTOVER_FIXTURE_LOGS === "1";
   const argv = [SERVE, kind, ...args, "--parent-pid", String(process.pid), "--log-level", opts.logLevel ?? "info"];
