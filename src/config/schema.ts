@@ -54,7 +54,7 @@ const mirrorSchema = z
     writes: z.enum(["none", "isolated"]).default("none"),
     /** Request bodies larger than this are served unmirrored (and counted). Default 1mib. */
     max_body: size.default(1 << 20),
-    /** The mirrored request is abandoned after this long. Default 5s. */
+    /** Deadline for the whole mirrored exchange (not an idle timeout); then it is aborted. Default 5s. */
     timeout: duration.default(5000),
     /** Also send the request to `legacy-secondary` to learn legacy's own noise. Default: when that upstream exists. */
     secondary: z.boolean().optional(),
@@ -218,7 +218,7 @@ export const configSchema = z
         examples: z.number().int().min(0).max(100).default(5),
         /** Findings older than this are dropped. Default 14 days. */
         retention: duration.default(14 * 86_400_000),
-        /** Most mirrored comparisons in flight at once. Default 64. */
+        /** Most mirrored comparisons in flight at once; also each mirror pool's size. Default 64. */
         max_concurrency: z.number().int().min(1).max(10_000).default(64),
         /** Compare on a worker thread, off the event loop that serves clients. Default true. */
         worker: z.boolean().default(true),

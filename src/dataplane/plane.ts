@@ -5,7 +5,7 @@ import { Mirror, type ComparisonSink } from "../mirror/mirror.js";
 import { listen } from "../net/listen.js";
 import { rawError, writeRawResponse } from "../proxy/upgrade.js";
 import type { Route } from "../route/table.js";
-import type { Plane, PoolCounts } from "../state/plane.js";
+import type { Plane, PoolCounts, PoolKind } from "../state/plane.js";
 import type { Runtime } from "../state/runtime.js";
 import type { ServedSink } from "../state/served.js";
 import type { WorkerStatus } from "../state/workers.js";
@@ -93,9 +93,9 @@ export class DataPlane implements Plane {
     return [];
   }
 
-  connections(upstream: UpstreamName): PoolCounts {
+  connections(upstream: UpstreamName, pool: PoolKind = "live"): PoolCounts {
     const u = this.rt.allUpstreams().find((x) => x.name === upstream);
-    const s = u?.pool.stats;
+    const s = pool === "live" ? u?.pool.stats : u?.mirrorStats;
     return { connected: s?.connected ?? 0, free: s?.free ?? 0, pending: s?.pending ?? 0, running: s?.running ?? 0 };
   }
 

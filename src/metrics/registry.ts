@@ -44,6 +44,7 @@ export class Metrics {
   readonly mirrorTotal: Counter;
   readonly mirrorSkipped: Counter;
   readonly mirrorDiffs: Counter;
+  readonly mirrorAborted: Counter;
   private cells: Cell[][] = [];
 
   constructor() {
@@ -120,6 +121,12 @@ export class Metrics {
       name: "cutover_mirror_differences_total",
       help: "Differences found in mirrored answers, by route and kind.",
       labelNames: ["route", "kind"],
+      registers,
+    });
+    this.mirrorAborted = new Counter({
+      name: "cutover_mirror_aborted_total",
+      help: "Mirrored exchanges the gateway cut short: deadline (mirror timeout) or capture_full (body past the capture cap).",
+      labelNames: ["route", "upstream", "reason"],
       registers,
     });
     collectDefaultMetrics({ register: this.registry, prefix: "cutover_process_" });

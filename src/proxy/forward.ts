@@ -67,6 +67,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   private clientClosed = false;
   // Only needed under backpressure, so made on first use rather than for every request.
   private resume: (() => void) | undefined;
+  private queueTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly r: ForwardRequest) {
     (r.res as unknown as Record<symbol, ForwardHandler>)[kHandler] = this;
@@ -78,9 +79,31 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     if (this.controller && !this.controller.aborted) this.controller.abort(new Error("client closed the connection"));
   }
 
+  get sent(): boolean {
+    return this.controller !== undefined;
+  }
+
+  /**
+   * queued: the request waits for a connection (pool busy, connecting, or a body stream's first
+   * tick), where undici's headers timeout has not started yet. The same timeout runs from now, so
+   * a live request never waits longer than `headersTimeout` for its answer to start, queued or not.
+   */
+  queued(): void {
+    this.queueTimer = setTimeout(() => this.expire(), this.r.headersTimeout);
+  }
+
+  private expire(): void {
+    if (this.started || this.finished) return;
+    const err = Object.assign(new Error("no response headers in time (queued)"), { code: "UND_ERR_HEADERS_TIMEOUT" });
+    if (this.controller) this.controller.abort(err);
+    // Still in undici's queue: answer now; it is aborted the moment it gets a connection.
+    else this.onResponseError(undefined, err);
+  }
+
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.clientClosed) controller.abort(new Error("client closed the connection"));
+    else if (this.finished) controller.abort(new Error("expired while queued"));
   }
 
   onResponseStart(
@@ -90,6 +113,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     message?: string,
   ): void {
     const r = this.r;
+    if (this.queueTimer) clearTimeout(this.queueTimer);
     this.status = status;
     this.headersMs = performance.now() - r.startedAt;
     r.upstream.success(false);
@@ -120,8 +144,9 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.finish();
   }
 
-  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(_c: Dispatcher.DispatchController | undefined, err: Error): void {
     const r = this.r;
+    if (this.finished) return;
     if (this.clientClosed) {
       r.observer?.onError("CUTOVER_ERR_UPSTREAM_RESET");
       this.finish();
@@ -132,6 +157,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     r.observer?.onError(code);
     if (connectFailed && !this.started && r.onConnectFailure?.(code)) {
       this.finished = true;
+      if (this.queueTimer) clearTimeout(this.queueTimer);
       (r.res as unknown as Record<symbol, ForwardHandler | undefined>)[kHandler] = undefined;
       r.res.off("close", onClientClose);
       return;
@@ -148,6 +174,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   private finish(code?: ErrorCode): void {
     if (this.finished) return;
     this.finished = true;
+    if (this.queueTimer) clearTimeout(this.queueTimer);
     const r = this.r;
     r.onDone({
       status: code && !this.started ? (code.includes("TIMEOUT") ? 504 : 502) : this.status,
@@ -176,6 +203,8 @@ export function forward(r: ForwardRequest): void {
     },
     handler,
   );
+  // A free keep-alive connection takes the request synchronously; only a waiting one needs a timer.
+  if (!handler.sent && !handler.finished) handler.queued();
 }
 
 /** sendError answers with a JSON error body carrying a stable code and the request id. */
