@@ -31,7 +31,9 @@ const healthSchema = z
 const upstreamSchema = z
   .object({
     /** Base URL: http://host:port (https is supported too). A path prefix is prepended to every request. */
-    url: z.url({ protocol: /^https?$/ }),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .refine((u) => !u.includes("?") && !u.includes("#"), "an upstream URL has no query string or fragment"),
     /** The framework behind this upstream; turns on the matching diff presets (e.g. flask → fastapi). */
     framework: z.enum(FRAMEWORKS).optional(),
     /** Active health check; omitted means passive checks only. */
@@ -191,16 +193,34 @@ export const configSchema = z
         idle: duration.default(60_000),
         /** In-flight requests get this long to finish on shutdown. */
         shutdown: duration.default(10_000),
+        /** A client has this long to send its request headers; then 408 and the connection is closed. */
+        client_headers: duration.refine((ms) => ms > 0, "must be more than 0").default(10_000),
+        /** Longest silence while a client sends its request body; then 408 and the connection is closed. */
+        client_body: duration.refine((ms) => ms > 0, "must be more than 0").default(60_000),
       })
       .strict()
-      .default({ connect: 2000, headers: 30_000, body: 300_000, idle: 60_000, shutdown: 10_000 }),
+      .default({
+        connect: 2000,
+        headers: 30_000,
+        body: 300_000,
+        idle: 60_000,
+        shutdown: 10_000,
+        client_headers: 10_000,
+        client_body: 60_000,
+      }),
     limits: z
       .object({
         max_url_length: z.number().int().min(256).default(8192),
         max_header_size: size.default(16384),
+        /** Most request header lines; more get 431 (Node would silently drop the rest). Default 200. */
+        max_headers: z.number().int().min(16).max(10_000).default(200),
+        /** Most client connections open at once; more are answered 503 and closed. Default 4096. */
+        max_connections: z.number().int().min(1).default(4096),
+        /** Most client connections open at once from one IP address; unset means no per-IP cap. */
+        max_connections_per_ip: z.number().int().min(1).optional(),
       })
       .strict()
-      .default({ max_url_length: 8192, max_header_size: 16384 }),
+      .default({ max_url_length: 8192, max_header_size: 16384, max_headers: 200, max_connections: 4096 }),
     routes: z.array(routeSchema).min(1),
     diff: z
       .object({

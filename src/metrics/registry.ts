@@ -45,6 +45,7 @@ export class Metrics {
   readonly mirrorSkipped: Counter;
   readonly mirrorDiffs: Counter;
   readonly mirrorAborted: Counter;
+  readonly connectionsRefused: Counter;
   private cells: Cell[][] = [];
 
   constructor() {
@@ -127,6 +128,12 @@ export class Metrics {
       name: "cutover_mirror_aborted_total",
       help: "Mirrored exchanges the gateway cut short: deadline (mirror timeout) or capture_full (body past the capture cap).",
       labelNames: ["route", "upstream", "reason"],
+      registers,
+    });
+    this.connectionsRefused = new Counter({
+      name: "cutover_connections_refused_total",
+      help: "Client connections answered 503 and closed at once: max_connections or max_connections_per_ip.",
+      labelNames: ["reason"],
       registers,
     });
     collectDefaultMetrics({ register: this.registry, prefix: "cutover_process_" });

@@ -15,6 +15,12 @@ export interface ForwardResult {
   clientClosed: boolean;
   /** Milliseconds to the upstream's response headers (NaN when none came). */
   headersMs: number;
+  /**
+   * The gateway refused the request, or the client failed it (`clientFault`), before the upstream
+   * could answer: nothing the upstream did, so it counts neither against its health nor as its
+   * answer (the judge never sees it).
+   */
+  refused?: boolean;
 }
 
 /** Optional observer that sees the upstream's answer as it streams (used to capture legacy for diffs). */
@@ -44,6 +50,8 @@ export interface ForwardRequest {
    */
   onConnectFailure?: (code: ErrorCode) => boolean;
   onDone: (r: ForwardResult) => void;
+  /** Set when the client broke the exchange (e.g. its body stalled): the failure that follows is its own. */
+  clientFault?: ErrorCode;
 }
 
 const kHandler = Symbol("cutover.forward");
@@ -152,7 +160,16 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
       this.finish();
       return;
     }
-    const { code, connectFailed } = upstreamErrorCode(err);
+    const mapped = upstreamErrorCode(err);
+    if (mapped.refused || r.clientFault) {
+      const code = r.clientFault ?? mapped.code;
+      r.observer?.onError(code);
+      if (this.started || r.res.headersSent) r.res.destroy();
+      else sendError(r.res, code, r.requestId);
+      this.finish(code, true);
+      return;
+    }
+    const { code, connectFailed } = mapped;
     if (countsAgainstHealth(code)) r.upstream.failure(code);
     r.observer?.onError(code);
     if (connectFailed && !this.started && r.onConnectFailure?.(code)) {
@@ -171,16 +188,17 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.finish(code);
   }
 
-  private finish(code?: ErrorCode): void {
+  private finish(code?: ErrorCode, refused = false): void {
     if (this.finished) return;
     this.finished = true;
     if (this.queueTimer) clearTimeout(this.queueTimer);
     const r = this.r;
     r.onDone({
-      status: code && !this.started ? (code.includes("TIMEOUT") ? 504 : 502) : this.status,
+      status: code && !this.started ? (refused ? statusOf(code) : code.includes("TIMEOUT") ? 504 : 502) : this.status,
       code,
       clientClosed: this.clientClosed,
       headersMs: this.headersMs,
+      ...(refused ? { refused } : {}),
     });
   }
 }
