@@ -6,20 +6,8 @@ import { connect, type Socket } from "node:net";
 import { describe, test } from "node:test";
 import { parseConfig } from "../src/config/load.js";
 import { get, pool, startGateway, useBackends, waitUntil } from "./helpers/gateway.js";
+import { raw } from "./helpers/net.js";
 import { ROLLOUT, traffic } from "./helpers/rollout.js";
-
-/** raw writes bytes on a fresh connection and resolves with everything answered once it closes. */
-function raw(url: string, bytes: string, ms = 5000): Promise<string> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const s = connect(Number(u.port), u.hostname, () => s.write(bytes));
-    let out = "";
-    s.on("data", (d: Buffer) => (out += d.toString("latin1")));
-    s.on("close", () => resolve(out));
-    s.on("error", reject);
-    setTimeout(() => s.destroy(), ms).unref();
-  });
-}
 
 describe("client limits and forged evidence", () => {
   const b = useBackends();
