@@ -1,28 +1,13 @@
 // Dead, hanging, resetting and lying upstreams; unhealthy candidates; requests the gateway must
 // refuse; the admin token. Every refusal carries a CUTOVER_ERR_* code.
 import assert from "node:assert/strict";
-import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { knob } from "./helpers/backends.js";
 import { get, pool, startGateway, useBackends, waitUntil, type TestGateway } from "./helpers/gateway.js";
-import { deadPort, startGarbageServer, startHangingServer, startResettingServer } from "./helpers/net.js";
+import { deadPort, raw, startGarbageServer, startHangingServer, startResettingServer } from "./helpers/net.js";
 
 function code(text: string): string {
   return (JSON.parse(text) as { error: { code: string } }).error.code;
-}
-
-/** raw writes bytes on a fresh connection and returns everything the gateway answers. */
-function raw(url: string, bytes: string): Promise<string> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const s = connect(Number(u.port), u.hostname, () => s.write(bytes));
-    let out = "";
-    s.on("data", (d: Buffer) => (out += d.toString("latin1")));
-    s.on("end", () => resolve(out));
-    s.on("close", () => resolve(out));
-    s.on("error", reject);
-    setTimeout(() => s.destroy(), 3000).unref();
-  });
 }
 
 describe("faults", () => {

@@ -31,6 +31,7 @@ export function buildStatus(gw: AdminHost): Status<RolloutView> {
         consecutive_failures: u.consecutiveFailures,
         last_error: u.lastError ? { at: new Date(u.lastError.at).toISOString(), code: u.lastError.code } : null,
         connections: gw.plane.connections(u.name),
+        mirror_connections: gw.plane.connections(u.name, "mirror"),
       };
     }),
     open_upgrades: gw.plane.openUpgrades(),

@@ -29,6 +29,8 @@ export interface UpstreamStatus {
   consecutive_failures: number;
   last_error: { at: string; code: string } | null;
   connections: { connected: number; free: number; pending: number; running: number };
+  /** The upstream's mirror pool (mirrored requests only, never live traffic). */
+  mirror_connections: { connected: number; free: number; pending: number; running: number };
 }
 
 /** One bounded piece of control-plane state: what it holds, its cap, what the cap turned away. */

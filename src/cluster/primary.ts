@@ -6,7 +6,7 @@ import { CutoverError } from "../errors/index.js";
 import { reviveResponse } from "../compare/transfer.js";
 import type { Metrics } from "../metrics/registry.js";
 import type { ComparisonSink } from "../mirror/mirror.js";
-import type { Plane, PoolCounts } from "../state/plane.js";
+import type { Plane, PoolCounts, PoolKind } from "../state/plane.js";
 import type { Runtime } from "../state/runtime.js";
 import type { ServedSink } from "../state/served.js";
 import type { WorkerStatus } from "../state/workers.js";
@@ -207,10 +207,10 @@ export class ClusterPlane implements Plane {
     return this.slots.reduce((n, s) => n + (s.stats?.mirrorsPending ?? 0), 0);
   }
 
-  connections(upstream: UpstreamName): PoolCounts {
+  connections(upstream: UpstreamName, pool: PoolKind = "live"): PoolCounts {
     const sum: PoolCounts = { connected: 0, free: 0, pending: 0, running: 0 };
     for (const s of this.slots) {
-      const p = s.stats?.pools[upstream];
+      const p = s.stats?.pools[pool === "live" ? upstream : (`${upstream}:mirror` as const)];
       if (!p) continue;
       sum.connected += p.connected;
       sum.free += p.free;

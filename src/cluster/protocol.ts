@@ -48,7 +48,8 @@ export interface WirePair {
 export interface WorkerStats {
   upgrades: number;
   mirrorsPending: number;
-  pools: Partial<Record<UpstreamName, PoolCounts>>;
+  /** Live pools by upstream name; mirror pools as `<upstream>:mirror`. */
+  pools: Partial<Record<UpstreamName | `${UpstreamName}:mirror`, PoolCounts>>;
 }
 
 export type FromWorker =

@@ -131,7 +131,12 @@ export class ClusterWorker {
     if (quiet && now - this.lastReport < 1000) return;
     this.lastReport = now;
     this.lastUpgrades = upgrades;
-    const pools = Object.fromEntries(this.rt.allUpstreams().map((u) => [u.name, p.connections(u.name)]));
+    const pools = Object.fromEntries(
+      this.rt.allUpstreams().flatMap((u) => [
+        [u.name, p.connections(u.name)],
+        [`${u.name}:mirror`, p.connections(u.name, "mirror")],
+      ]),
+    );
     const pairs = this.pairs;
     this.pairs = [];
     this.unsent++;

@@ -31,7 +31,9 @@ const healthSchema = z
 const upstreamSchema = z
   .object({
     /** Base URL: http://host:port (https is supported too). A path prefix is prepended to every request. */
-    url: z.url({ protocol: /^https?$/ }),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .refine((u) => !u.includes("?") && !u.includes("#"), "an upstream URL has no query string or fragment"),
     /** The framework behind this upstream; turns on the matching diff presets (e.g. flask → fastapi). */
     framework: z.enum(FRAMEWORKS).optional(),
     /** Active health check; omitted means passive checks only. */
@@ -54,7 +56,7 @@ const mirrorSchema = z
     writes: z.enum(["none", "isolated"]).default("none"),
     /** Request bodies larger than this are served unmirrored (and counted). Default 1mib. */
     max_body: size.default(1 << 20),
-    /** The mirrored request is abandoned after this long. Default 5s. */
+    /** Deadline for the whole mirrored exchange (not an idle timeout); then it is aborted. Default 5s. */
     timeout: duration.default(5000),
     /** Also send the request to `legacy-secondary` to learn legacy's own noise. Default: when that upstream exists. */
     secondary: z.boolean().optional(),
@@ -335,16 +337,34 @@ export const configSchema = z
         idle: duration.default(60_000),
         /** In-flight requests get this long to finish on shutdown. */
         shutdown: duration.default(10_000),
+        /** A client has this long to send its request headers; then 408 and the connection is closed. */
+        client_headers: duration.refine((ms) => ms > 0, "must be more than 0").default(10_000),
+        /** Longest silence while a client sends its request body; then 408 and the connection is closed. */
+        client_body: duration.refine((ms) => ms > 0, "must be more than 0").default(60_000),
       })
       .strict()
-      .default({ connect: 2000, headers: 30_000, body: 300_000, idle: 60_000, shutdown: 10_000 }),
+      .default({
+        connect: 2000,
+        headers: 30_000,
+        body: 300_000,
+        idle: 60_000,
+        shutdown: 10_000,
+        client_headers: 10_000,
+        client_body: 60_000,
+      }),
     limits: z
       .object({
         max_url_length: z.number().int().min(256).default(8192),
         max_header_size: size.default(16384),
+        /** Most request header lines; more get 431 (Node would silently drop the rest). Default 200. */
+        max_headers: z.number().int().min(16).max(10_000).default(200),
+        /** Most client connections open at once; more are answered 503 and closed. Default 4096. */
+        max_connections: z.number().int().min(1).default(4096),
+        /** Most client connections open at once from one IP address; unset means no per-IP cap. */
+        max_connections_per_ip: z.number().int().min(1).optional(),
       })
       .strict()
-      .default({ max_url_length: 8192, max_header_size: 16384 }),
+      .default({ max_url_length: 8192, max_header_size: 16384, max_headers: 200, max_connections: 4096 }),
     routes: z.array(routeSchema).min(1),
     /**
      * Where the endpoint templates come from that findings, rates and examples are keyed by
@@ -369,7 +389,7 @@ export const configSchema = z
         examples: z.number().int().min(0).max(100).default(5),
         /** Findings older than this are dropped. Default 14 days. */
         retention: duration.default(14 * 86_400_000),
-        /** Most mirrored comparisons in flight at once. Default 64. */
+        /** Most mirrored comparisons in flight at once; also each mirror pool's size. Default 64. */
         max_concurrency: z.number().int().min(1).max(10_000).default(64),
         /** Compare on a worker thread, off the event loop that serves clients. Default true. */
         worker: z.boolean().default(true),

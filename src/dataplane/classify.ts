@@ -50,6 +50,28 @@ function hasDotSegment(path: string): boolean {
 }
 
 /**
+ * checkHeaders refuses what could not be forwarded faithfully: more header lines than the limit
+ * (Node drops the lines past its count, a Content-Length among them), more than one Host (the
+ * HTTP client throws on it: answered by the gateway, never an upstream's error), and a transfer
+ * coding other than chunked (the body is forwarded decoded, so the coding would be lost).
+ */
+function checkHeaders(req: IncomingMessage, maxHeaders: number): Refusal | undefined {
+  const raw = req.rawHeaders;
+  if (raw.length > 2 * maxHeaders)
+    return { code: "CUTOVER_ERR_HEADERS_TOO_LARGE", detail: `more than ${maxHeaders} header lines` };
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 4 && name.toLowerCase() === "host") hosts++;
+  }
+  if (hosts > 1) return { code: "CUTOVER_ERR_BAD_REQUEST", detail: "more than one Host header" };
+  const te = req.headers["transfer-encoding"];
+  if (te !== undefined && te.trim().toLowerCase() !== "chunked")
+    return { code: "CUTOVER_ERR_TRANSFER_CODING", detail: `transfer coding "${te}": only chunked is forwarded` };
+  return undefined;
+}
+
+/**
  * Classifier is the one classify step of the request path, for HTTP requests and upgrades alike:
  * validate (absolute form, URL length, dot segments, upgrade protocol), route, override-or-bucket
  * split, and the headers to send upstream. It answers RequestFacts, or a Refusal the caller sends
@@ -75,6 +97,8 @@ export class Classifier {
     const path = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? "" : url.slice(q);
     if (hasDotSegment(path)) return { code: "CUTOVER_ERR_BAD_REQUEST", detail: "path has dot segments" };
+    const bad = checkHeaders(req, cfg.limits.max_headers);
+    if (bad) return bad;
     let protocol: string | undefined;
     if (upgrade) {
       protocol = req.headers.upgrade?.trim().toLowerCase();

@@ -57,7 +57,9 @@ export function createHandler(
     }
     const tee = mirror?.begin(req, facts);
     const body = facts.hasBody ? (tee?.body ?? req) : null;
-    new Flight(rt, sink, hashUsers, streams, facts, req, res, body, tee?.observer).send(facts.decision.target);
+    const flight = new Flight(rt, sink, hashUsers, streams, facts, req, res, body, tee?.observer);
+    if (body) flight.watchBody(rt.config.timeouts.client_body);
+    flight.send(facts.decision.target);
   };
 }
 
@@ -79,6 +81,7 @@ class Flight implements ForwardRequest {
   private canFailover = false;
   /** Set for an Engine.IO polling handshake: the answer's sid is tagged with the side that served it. */
   rewriteBody: ((body: Buffer) => Buffer | undefined) | undefined;
+  clientFault: ErrorCode | undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -112,6 +115,31 @@ class Flight implements ForwardRequest {
     forward(this);
   }
 
+  /**
+   * watchBody: the client's body may pause at most `ms` between bytes (the socket's idle timeout,
+   * only while the body is read). Then the client gets 408, its connection is closed, and the
+   * upstream's half-sent request is aborted as the client's fault, not the upstream's.
+   */
+  watchBody(ms: number): void {
+    const { req, res } = this;
+    const socket = req.socket;
+    socket.setTimeout(ms);
+    req.once("end", () => {
+      if (!res.writableFinished) socket.setTimeout(0);
+    });
+    req.once("timeout", () => {
+      const code: ErrorCode = "CUTOVER_ERR_CLIENT_BODY_TIMEOUT";
+      this.clientFault = code;
+      const cut = (): void => {
+        this.body?.destroy(Object.assign(new Error("client body timeout"), { code }));
+        socket.destroy();
+      };
+      if (res.headersSent) return cut();
+      sendError(res, code, this.facts.id, { connection: "close" });
+      res.once("finish", cut);
+    });
+  }
+
   // The candidate could not be reached, so the request never left: serving it from legacy is safe
   // even for writes, and the client never sees the candidate's outage.
   onConnectFailure(code: ErrorCode): boolean {
@@ -133,6 +161,8 @@ class Flight implements ForwardRequest {
   onDone(r: ForwardResult): void {
     const { rt, facts, target } = this;
     const ms = performance.now() - facts.startedAt;
+    // Refused by the gateway or failed by the client: not an upstream's answer, so not recorded as one.
+    if (r.refused) return;
     if (r.code) {
       rt.metrics.upstreamErrors.labels(this.upstream.name, r.code).inc();
       rt.log.warn(

@@ -6,13 +6,14 @@ import { listen, serverUrl } from "../net/listen.js";
 import { rawError, writeRawResponse } from "../proxy/upgrade.js";
 import { OpenStreams } from "../realtime/streams.js";
 import type { Route } from "../route/table.js";
-import type { Plane, PoolCounts } from "../state/plane.js";
+import type { Plane, PoolCounts, PoolKind } from "../state/plane.js";
 import type { Runtime } from "../state/runtime.js";
 import type { ServedSink } from "../state/served.js";
 import type { WorkerStatus } from "../state/workers.js";
 import { Classifier } from "./classify.js";
 import { createHandler } from "./http.js";
 import { CertificateReloader, createServer } from "../tls/tls.js";
+import { ConnectionLimits } from "./limits.js";
 import { Upgrades } from "./upgrades.js";
 
 export type { Plane, PoolCounts } from "../state/plane.js";
@@ -56,17 +57,30 @@ export class DataPlane implements Plane {
         maxHeaderSize: config.limits.max_header_size,
         keepAliveTimeout: config.timeouts.idle,
         noDelay: true,
-        // Node's 60 s default would cut slow uploads; the per-upstream timeouts guard the rest.
+        // Slowloris: the headers must arrive within client_headers (408). A whole-request deadline
+        // would cut slow uploads, so the body has an idle timeout instead (client_body, http.ts).
+        headersTimeout: config.timeouts.client_headers,
         requestTimeout: 0,
+        connectionsCheckingInterval: Math.min(1000, Math.max(100, config.timeouts.client_headers / 4)),
       },
       config.tls,
       createHandler(rt, classifier, mirrors ? this.mirror : undefined, served, this.state, hashUsers, this.streams),
     );
     this.certs = config.tls && new CertificateReloader(this.server, config.tls, rt.log);
+    // One more than the limit, so a request past it is seen (and refused) instead of truncated.
+    this.server.maxHeadersCount = config.limits.max_headers + 1;
+    const limits = new ConnectionLimits(config.limits.max_connections, config.limits.max_connections_per_ip);
     this.server.on("connection", (s: Socket) => {
+      const refused = limits.admit(s);
+      if (refused) {
+        rt.metrics.connectionsRefused.labels(refused).inc();
+        s.once("finish", () => s.destroy());
+        return rawError(s, "CUTOVER_ERR_TOO_MANY_CONNECTIONS");
+      }
       this.sockets.add(s);
       rt.metrics.openConnections.inc();
       s.once("close", () => {
+        limits.release(s);
         this.sockets.delete(s);
         rt.metrics.openConnections.dec();
       });
@@ -103,9 +117,9 @@ export class DataPlane implements Plane {
     return [];
   }
 
-  connections(upstream: UpstreamName): PoolCounts {
+  connections(upstream: UpstreamName, pool: PoolKind = "live"): PoolCounts {
     const u = this.rt.allUpstreams().find((x) => x.name === upstream);
-    const s = u?.pool.stats;
+    const s = pool === "live" ? u?.pool.stats : u?.mirrorStats;
     return { connected: s?.connected ?? 0, free: s?.free ?? 0, pending: s?.pending ?? 0, running: s?.running ?? 0 };
   }
 

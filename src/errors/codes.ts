@@ -38,6 +38,10 @@ export const ERROR_CODES = {
     exit: 1,
     message: "override header used without the configured secret",
   },
+  // Client-side limits (hardening: slow, greedy or malformed clients).
+  CUTOVER_ERR_CLIENT_BODY_TIMEOUT: { status: 408, exit: 1, message: "the client stopped sending its request body" },
+  CUTOVER_ERR_TOO_MANY_CONNECTIONS: { status: 503, exit: 1, message: "too many client connections" },
+  CUTOVER_ERR_TRANSFER_CODING: { status: 501, exit: 1, message: "request transfer coding not supported" },
 
   // Data plane: the upstream's answer.
   CUTOVER_ERR_UPSTREAM_CONNECT: { status: 502, exit: 1, message: "could not connect to the upstream" },

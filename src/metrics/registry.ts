@@ -48,6 +48,8 @@ export class Metrics {
   readonly stateEntries: Gauge;
   readonly stateLimit: Gauge;
   readonly stateCapped: Counter;
+  readonly mirrorAborted: Counter;
+  readonly connectionsRefused: Counter;
   private cells: Cell[][] = [];
 
   constructor() {
@@ -142,6 +144,18 @@ export class Metrics {
       name: "cutover_state_capped_total",
       help: "What a state cap turned away, by kind: templates folded into {other}, findings unrecorded, examples and differences dropped.",
       labelNames: ["kind"],
+      registers,
+    });
+    this.mirrorAborted = new Counter({
+      name: "cutover_mirror_aborted_total",
+      help: "Mirrored exchanges the gateway cut short: deadline (mirror timeout) or capture_full (body past the capture cap).",
+      labelNames: ["route", "upstream", "reason"],
+      registers,
+    });
+    this.connectionsRefused = new Counter({
+      name: "cutover_connections_refused_total",
+      help: "Client connections answered 503 and closed at once: max_connections or max_connections_per_ip.",
+      labelNames: ["reason"],
       registers,
     });
     collectDefaultMetrics({ register: this.registry, prefix: "cutover_process_" });

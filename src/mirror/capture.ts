@@ -58,8 +58,14 @@ export class Capture implements ResponseObserver {
   }
 
   onError(code: ErrorCode): void {
+    if (this.done) return;
     this.error = code;
     this.finish();
+  }
+
+  /** True once the body reached the cap: whatever follows is not kept. */
+  get full(): boolean {
+    return this.truncated;
   }
 
   private finish(): void {
@@ -81,28 +87,61 @@ export class Capture implements ResponseObserver {
   }
 }
 
-/** CaptureHandler feeds a dispatched (mirrored) request's answer into a Capture. */
-export class CaptureHandler implements Dispatcher.DispatchHandler {
-  constructor(private readonly capture: Capture) {}
+/** Why a mirrored exchange was cut short by the gateway. */
+export type MirrorAbort = "deadline" | "capture_full";
 
-  // Its presence tells undici this handler uses the controller-based API (undici 7).
-  onRequestStart(): void {
-    /* nothing to do before the request is sent */
+/**
+ * CaptureHandler feeds a dispatched (mirrored) request's answer into a Capture, and bounds the
+ * exchange: it is aborted at `deadline` ms after dispatch (the whole exchange, however slowly the
+ * bytes drip), and as soon as the capture is full, so a huge body is never read past the cap.
+ */
+export class CaptureHandler implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private cut = false;
+
+  constructor(
+    private readonly capture: Capture,
+    deadline: number,
+    private readonly onAbort: (why: MirrorAbort) => void,
+  ) {
+    this.timer = setTimeout(() => this.stop("deadline"), deadline);
+    this.timer.unref();
+  }
+
+  private stop(why: MirrorAbort): void {
+    if (this.cut || this.capture.done) return;
+    this.cut = true;
+    clearTimeout(this.timer);
+    this.onAbort(why);
+    if (why === "deadline") this.capture.onError("CUTOVER_ERR_UPSTREAM_TIMEOUT");
+    else this.capture.onEnd();
+    // Still queued: aborted the moment undici hands it a connection (onRequestStart).
+    this.controller?.abort(new Error(`mirror ${why}`));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.cut) controller.abort(new Error("mirror deadline"));
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
-    this.capture.onStart(status, headers);
+    if (!this.cut) this.capture.onStart(status, headers);
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.cut) return;
     this.capture.onData(chunk);
+    if (this.capture.full) this.stop("capture_full");
   }
 
   onResponseEnd(): void {
+    clearTimeout(this.timer);
     this.capture.onEnd();
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    clearTimeout(this.timer);
     this.capture.onError(upstreamErrorCode(err).code);
   }
 }

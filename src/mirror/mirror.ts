@@ -40,15 +40,17 @@ export type SkipReason = "concurrency" | "body_too_large" | "candidate_unhealthy
 /** Bodies captured per side for comparison; larger answers are compared on their first bytes. */
 export const CAPTURE_CAP = 1 << 20;
 
-/**
- * Mirror copies requests on routes with `mirror:` to the candidate (and legacy-secondary) while
- * legacy serves the client. The copy starts with the legacy request, runs detached from the client
- * (no shared abort, its own timeout), and is bounded: a concurrency cap and a body cap, with every
- * request served unmirrored counted by reason so parity rates are never silently biased.
- */
 /** What the shadow stage of a rollout mirrors on routes without their own `mirror:` settings. */
 const SHADOW_MIRROR: MirrorConfig = { percent: 100, writes: "none", max_body: 1 << 20, timeout: 5000 };
 
+/**
+ * Mirror copies requests on routes with `mirror:` to the candidate (and legacy-secondary) while
+ * legacy serves the client. The copy starts with the legacy request, runs detached from the client
+ * (no shared abort) on the upstream's own mirror pool, and is bounded: a concurrency cap, a body
+ * cap, a deadline for the whole exchange (`timeout`) and a capture cap past which the upstream's
+ * answer is not read; every request served unmirrored is counted by reason so parity rates are
+ * never silently biased, and every exchange cut short is counted too.
+ */
 export class Mirror {
   inflight = 0;
   private readonly acc: Float64Array;
@@ -145,7 +147,8 @@ export class Mirror {
   ): void {
     // A mirror must never hurt the client: even a synchronous failure only fails the comparison.
     try {
-      upstream.pool.dispatch(
+      // Its own pool (never the live one) and a deadline for the whole exchange.
+      upstream.mirrorPool.dispatch(
         {
           origin: upstream.origin,
           method: method,
@@ -156,7 +159,9 @@ export class Mirror {
           bodyTimeout: cfg.timeout,
           idempotent: false,
         },
-        new CaptureHandler(capture),
+        new CaptureHandler(capture, cfg.timeout, (why) =>
+          this.rt.metrics.mirrorAborted.labels(facts.rm.route.name, upstream.name, why).inc(),
+        ),
       );
     } catch {
       capture.onError("CUTOVER_ERR_INTERNAL");

@@ -4,9 +4,14 @@ import type { ErrorCode } from "../errors/index.js";
  * upstreamErrorCode maps an undici/socket error to a stable code. `connectFailed` is true when
  * the request certainly never reached the upstream, which makes it safe to send elsewhere.
  */
-export function upstreamErrorCode(err: Error): { code: ErrorCode; connectFailed: boolean } {
+export function upstreamErrorCode(err: Error): { code: ErrorCode; connectFailed: boolean; refused?: boolean } {
   const c = (err as { code?: string }).code ?? "";
   switch (c) {
+    // The HTTP client refused the request before sending it (e.g. a header it will not send): the
+    // gateway's own refusal of a malformed request, nothing the upstream did.
+    case "UND_ERR_INVALID_ARG":
+    case "UND_ERR_NOT_SUPPORTED":
+      return { code: "CUTOVER_ERR_BAD_REQUEST", connectFailed: false, refused: true };
     case "ECONNREFUSED":
     case "ENOTFOUND":
     case "EHOSTUNREACH":

@@ -16,6 +16,12 @@ export interface ForwardResult {
   clientClosed: boolean;
   /** Milliseconds to the upstream's response headers (NaN when none came). */
   headersMs: number;
+  /**
+   * The gateway refused the request, or the client failed it (`clientFault`), before the upstream
+   * could answer: nothing the upstream did, so it counts neither against its health nor as its
+   * answer (the judge never sees it).
+   */
+  refused?: boolean;
 }
 
 /** Optional observer that sees the upstream's answer as it streams (used to capture legacy for diffs). */
@@ -56,6 +62,8 @@ export interface ForwardRequest {
    * larger or encoded answer, passes it on unchanged.
    */
   rewriteBody?: (body: Buffer) => Buffer | undefined;
+  /** Set when the client broke the exchange (e.g. its body stalled): the failure that follows is its own. */
+  clientFault?: ErrorCode;
 }
 
 /** An event stream being forwarded, as the gateway's stream registry holds it. */
@@ -92,6 +100,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler, EventStream {
   private events: EventBoundary | undefined;
   private ending = false;
   private held: { head: [number, string | undefined, IncomingHttpHeaders]; chunks: Buffer[]; size: number } | undefined;
+  private queueTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly r: ForwardRequest) {
     (r.res as unknown as Record<symbol, ForwardHandler>)[kHandler] = this;
@@ -103,9 +112,31 @@ class ForwardHandler implements Dispatcher.DispatchHandler, EventStream {
     if (this.controller && !this.controller.aborted) this.controller.abort(new Error("client closed the connection"));
   }
 
+  get sent(): boolean {
+    return this.controller !== undefined;
+  }
+
+  /**
+   * queued: the request waits for a connection (pool busy, connecting, or a body stream's first
+   * tick), where undici's headers timeout has not started yet. The same timeout runs from now, so
+   * a live request never waits longer than `headersTimeout` for its answer to start, queued or not.
+   */
+  queued(): void {
+    this.queueTimer = setTimeout(() => this.expire(), this.r.headersTimeout);
+  }
+
+  private expire(): void {
+    if (this.started || this.finished) return;
+    const err = Object.assign(new Error("no response headers in time (queued)"), { code: "UND_ERR_HEADERS_TIMEOUT" });
+    if (this.controller) this.controller.abort(err);
+    // Still in undici's queue: answer now; it is aborted the moment it gets a connection.
+    else this.onResponseError(undefined, err);
+  }
+
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.clientClosed) controller.abort(new Error("client closed the connection"));
+    else if (this.finished) controller.abort(new Error("expired while queued"));
   }
 
   onResponseStart(
@@ -115,6 +146,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler, EventStream {
     message?: string,
   ): void {
     const r = this.r;
+    if (this.queueTimer) clearTimeout(this.queueTimer);
     this.status = status;
     this.headersMs = performance.now() - r.startedAt;
     r.upstream.success(false);
@@ -204,7 +236,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler, EventStream {
     if (this.controller && !this.controller.aborted) this.controller.abort(new Error("stream ended by the gateway"));
   }
 
-  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(_c: Dispatcher.DispatchController | undefined, err: Error): void {
     const r = this.r;
     if (this.finished) return;
     if (this.clientClosed) {
@@ -212,11 +244,21 @@ class ForwardHandler implements Dispatcher.DispatchHandler, EventStream {
       this.finish();
       return;
     }
-    const { code, connectFailed } = upstreamErrorCode(err);
+    const mapped = upstreamErrorCode(err);
+    if (mapped.refused || r.clientFault) {
+      const code = r.clientFault ?? mapped.code;
+      r.observer?.onError(code);
+      if (this.started || r.res.headersSent) r.res.destroy();
+      else sendError(r.res, code, r.requestId);
+      this.finish(code, true);
+      return;
+    }
+    const { code, connectFailed } = mapped;
     if (countsAgainstHealth(code)) r.upstream.failure(code);
     r.observer?.onError(code);
     if (connectFailed && !this.started && r.onConnectFailure?.(code)) {
       this.finished = true;
+      if (this.queueTimer) clearTimeout(this.queueTimer);
       (r.res as unknown as Record<symbol, ForwardHandler | undefined>)[kHandler] = undefined;
       r.res.off("close", onClientClose);
       return;
@@ -230,15 +272,17 @@ class ForwardHandler implements Dispatcher.DispatchHandler, EventStream {
     this.finish(code);
   }
 
-  private finish(code?: ErrorCode): void {
+  private finish(code?: ErrorCode, refused = false): void {
     if (this.finished) return;
     this.finished = true;
+    if (this.queueTimer) clearTimeout(this.queueTimer);
     const r = this.r;
     r.onDone({
-      status: code && !this.started ? (code.includes("TIMEOUT") ? 504 : 502) : this.status,
+      status: code && !this.started ? (refused ? statusOf(code) : code.includes("TIMEOUT") ? 504 : 502) : this.status,
       code,
       clientClosed: this.clientClosed,
       headersMs: this.headersMs,
+      ...(refused ? { refused } : {}),
     });
   }
 }
@@ -261,6 +305,8 @@ export function forward(r: ForwardRequest): void {
     },
     handler,
   );
+  // A free keep-alive connection takes the request synchronously; only a waiting one needs a timer.
+  if (!handler.sent && !handler.finished) handler.queued();
 }
 
 /** sendError answers with a JSON error body carrying a stable code and the request id. */

@@ -23,6 +23,8 @@ export class Upstream {
   readonly basePath: string;
   readonly pool: Pool;
   readonly config: UpstreamConfig;
+  /** Live requests dispatched and not yet finished (the live pool's queue starts above `connections`). */
+  inflight = 0;
   state: HealthState = "unknown";
   lastError: { at: number; code: string } | undefined;
   consecutiveFailures = 0;
@@ -30,17 +32,42 @@ export class Upstream {
   private unhealthySince = 0;
   private readonly listeners: ((c: HealthChange) => void)[] = [];
 
-  constructor(name: UpstreamName, config: UpstreamConfig, opts: { connectTimeout: number; keepAlive: number }) {
+  private mirrors: Pool | undefined;
+
+  constructor(
+    name: UpstreamName,
+    config: UpstreamConfig,
+    private readonly opts: { connectTimeout: number; keepAlive: number; mirrorConnections: number },
+  ) {
     this.name = name;
     this.config = config;
     this.url = new URL(config.url);
     this.origin = this.url.origin;
     this.basePath = this.url.pathname === "/" ? "" : this.url.pathname.replace(/\/$/, "");
-    this.pool = new Pool(this.origin, {
-      connections: config.connections,
-      keepAliveTimeout: opts.keepAlive,
-      keepAliveMaxTimeout: Math.max(opts.keepAlive, 600_000),
-      connect: { timeout: opts.connectTimeout },
+    this.pool = this.newPool(config.connections);
+  }
+
+  /**
+   * mirrorPool carries mirrored requests only, made on first use: a pool of its own, so a slow or
+   * stuck mirror can never hold a connection that live traffic to this upstream needs. Its size is
+   * `diff.max_concurrency`, the most mirrored exchanges in flight, so mirrors never queue in it.
+   */
+  get mirrorPool(): Pool {
+    this.mirrors ??= this.newPool(this.opts.mirrorConnections);
+    return this.mirrors;
+  }
+
+  /** mirrorStats is the mirror pool's counts, or undefined while nothing was mirrored here. */
+  get mirrorStats(): Pool["stats"] | undefined {
+    return this.mirrors?.stats;
+  }
+
+  private newPool(connections: number): Pool {
+    return new Pool(this.origin, {
+      connections,
+      keepAliveTimeout: this.opts.keepAlive,
+      keepAliveMaxTimeout: Math.max(this.opts.keepAlive, 600_000),
+      connect: { timeout: this.opts.connectTimeout },
       // Each upstream request is one client request; pipelining would couple unrelated clients.
       pipelining: 1,
     });
@@ -97,10 +124,11 @@ export class Upstream {
   }
 
   async close(): Promise<void> {
-    await this.pool.close().catch(() => undefined);
+    // Mirrors in flight end by their deadline at the latest.
+    await Promise.all([this.pool.close().catch(() => undefined), this.mirrors?.close().catch(() => undefined)]);
   }
 
-  destroy(): Promise<void> {
-    return this.pool.destroy().catch(() => undefined);
+  async destroy(): Promise<void> {
+    await Promise.all([this.pool.destroy().catch(() => undefined), this.mirrors?.destroy().catch(() => undefined)]);
   }
 }

@@ -10,6 +10,9 @@ export interface PoolCounts {
   running: number;
 }
 
+/** Each upstream has a pool for live traffic and, once something is mirrored to it, one for mirrors. */
+export type PoolKind = "live" | "mirror";
+
 /**
  * Plane is what the control plane (admin API, rollout, judge) needs from whatever serves client
  * traffic: one DataPlane in this process (src/dataplane/plane.ts), or a fleet of them in cluster
@@ -24,8 +27,8 @@ export interface Plane {
   mirrorsPending(): number;
   /** Cluster worker processes; empty for the in-process data plane. */
   workers(): WorkerStatus[];
-  /** Connection-pool counts for one upstream, summed over whatever serves. */
-  connections(upstream: UpstreamName): PoolCounts;
+  /** Connection-pool counts for one upstream's live or mirror pool, summed over whatever serves. */
+  connections(upstream: UpstreamName, pool?: PoolKind): PoolCounts;
   /** Turn a rollout's shadow mirroring of these routes on or off. */
   setShadow(routes: readonly Route[], on: boolean): void;
   /** End candidate streams on these routes: WebSockets with 1001, SSE responses cleanly between events. */

@@ -43,7 +43,11 @@ export class Runtime {
   ) {
     this.table = new RouteTable<RouteConfig>(config.routes);
     this.keys = compileKeys(config.bucketing.keys);
-    const opts = { connectTimeout: config.timeouts.connect, keepAlive: 60_000 };
+    const opts = {
+      connectTimeout: config.timeouts.connect,
+      keepAlive: 60_000,
+      mirrorConnections: config.diff.max_concurrency,
+    };
     const sec = config.upstreams["legacy-secondary"];
     this.upstreams = {
       legacy: new Upstream("legacy", config.upstreams.legacy, opts),

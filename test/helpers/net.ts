@@ -1,7 +1,7 @@
 // Misbehaving upstreams for transport tests: a port nobody listens on, a server that accepts and
 // never answers, one that resets connections, one that answers with bytes that are not HTTP.
 // All listen on 127.0.0.1 with a port chosen by the kernel.
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import type { AddressInfo, Server, Socket } from "node:net";
 
 export interface DeadPort {
@@ -99,5 +99,19 @@ function listen(server: Server): Promise<number> {
       server.off("error", reject);
       resolve((server.address() as AddressInfo).port);
     });
+  });
+}
+
+/** raw writes bytes on a fresh connection and returns everything answered until it closes (or `ms` pass). */
+export function raw(url: string, bytes: string, ms = 3000): Promise<string> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const s = connect(Number(u.port), u.hostname, () => s.write(bytes));
+    let out = "";
+    s.on("data", (d: Buffer) => (out += d.toString("latin1")));
+    s.on("end", () => resolve(out));
+    s.on("close", () => resolve(out));
+    s.on("error", reject);
+    setTimeout(() => s.destroy(), ms).unref();
   });
 }
