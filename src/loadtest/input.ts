@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { CutoverError } from "../errors/index.js";
-import { HOP_BY_HOP } from "../proxy/headers.js";
+import { readRecording, type RecordedRequest } from "../recording/index.js";
 import { pathShape } from "../route/shape.js";
 
 /** One request of the bench's input, sent as-is to both sides. */
@@ -10,7 +10,7 @@ export interface BenchRequest {
   path: string;
   /** Lower-cased names; hop-by-hop, Host and Content-Length are left out (the client sets them). */
   headers: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   /** Request kind for the parity counts: method and path shape, e.g. `GET /api/users/{int}`. */
   kind: string;
 }
@@ -18,7 +18,6 @@ export interface BenchRequest {
 /** More entries than this is refused: the bench cycles through its input, it need not hold a day of traffic. */
 export const MAX_BENCH_REQUESTS = 100_000;
 const METHOD = /^[A-Z][A-Z0-9_-]*$/;
-const DROPPED = new Set([...HOP_BY_HOP, "host", "content-length"]);
 
 function make(method: string, target: string, where: string): BenchRequest {
   let path: string;
@@ -59,58 +58,45 @@ export function parseUrlList(text: string, source = "urls"): BenchRequest[] {
   return out;
 }
 
-interface HarEntry {
-  request?: {
-    method?: unknown;
-    url?: unknown;
-    headers?: { name?: unknown; value?: unknown }[];
-    postData?: { text?: unknown };
-  };
-}
-
 /**
- * parseHar reads the requests of a HAR 1.2 log (`log.entries[].request`): method, URL, headers and
- * `postData.text`. Only what a load test needs; responses in the file are not used.
+ * fromRecording: a recording's requests (HAR 1.2 or GoReplay `.gor`, read by src/recording/) as
+ * bench input. The kind is the endpoint template the gateway recorded, else the path's shape.
  */
-export function parseHar(text: string, source = "har"): BenchRequest[] {
-  let doc: { log?: { entries?: unknown } };
-  try {
-    doc = JSON.parse(text) as typeof doc;
-  } catch (err) {
-    throw new CutoverError("CUTOVER_ERR_BENCH_INPUT", `${source}: not JSON: ${(err as Error).message}`);
-  }
-  const entries = doc.log?.entries;
-  if (!Array.isArray(entries)) throw new CutoverError("CUTOVER_ERR_BENCH_INPUT", `${source}: no log.entries array`);
-  tooMany(entries.length);
-  return (entries as HarEntry[]).map((e, i) => {
-    const where = `${source}: log.entries[${i}]`;
-    const r = e.request;
-    if (typeof r?.method !== "string" || !METHOD.test(r.method) || typeof r.url !== "string")
-      throw new CutoverError("CUTOVER_ERR_BENCH_INPUT", `${where}: request.method and request.url are required`);
-    const req = make(r.method, r.url, where);
-    for (const h of r.headers ?? []) {
-      if (typeof h.name !== "string" || typeof h.value !== "string") continue;
-      const name = h.name.toLowerCase();
-      if (name.startsWith(":") || DROPPED.has(name)) continue;
-      req.headers[name] = req.headers[name] === undefined ? h.value : `${req.headers[name]}, ${h.value}`;
+export function fromRecording(list: readonly RecordedRequest[]): BenchRequest[] {
+  tooMany(list.length);
+  return list.map((r) => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of r.headers) {
+      const prev = headers[name];
+      headers[name] = prev === undefined ? value : `${prev}${name === "cookie" ? "; " : ", "}${value}`;
     }
-    if (typeof r.postData?.text === "string" && r.postData.text !== "") req.body = r.postData.text;
+    const req: BenchRequest = {
+      method: r.method,
+      path: r.target,
+      headers,
+      kind: `${r.method} ${r.template ?? pathShape(r.target)}`,
+    };
+    if (r.body) req.body = r.body;
     return req;
   });
 }
 
-/** readBenchInput loads a HAR file or a URL list from disk; an empty input is an error. */
+/** readBenchInput loads a recording (HAR or `.gor`) or a URL list from disk; an empty input is an error. */
 export function readBenchInput(input: { har?: string; urls?: string }): BenchRequest[] {
   const file = input.har ?? input.urls;
   if (!file || (input.har && input.urls))
     throw new CutoverError("CUTOVER_ERR_USAGE", "give either a HAR file or --urls FILE, not both");
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new CutoverError("CUTOVER_ERR_BENCH_INPUT", `${file}: ${(err as Error).message}`);
+  let list: BenchRequest[];
+  if (input.har) list = fromRecording(readRecording(file));
+  else {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      throw new CutoverError("CUTOVER_ERR_BENCH_INPUT", `${file}: ${(err as Error).message}`);
+    }
+    list = parseUrlList(text, file);
   }
-  const list = input.har ? parseHar(text, file) : parseUrlList(text, file);
   if (list.length === 0) throw new CutoverError("CUTOVER_ERR_BENCH_INPUT", `${file}: no requests`);
   return list;
 }

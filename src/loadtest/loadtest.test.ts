@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 import { isCutoverError } from "../errors/index.js";
 import { fingerprint, ParityTally } from "./answer.js";
-import { parseHar, parseUrlList } from "./input.js";
+import { parseRecording } from "../recording/index.js";
+import { fromRecording, parseUrlList } from "./input.js";
 
 const json = { "content-type": "application/json" };
 
@@ -29,38 +30,48 @@ describe("bench input", () => {
     assert.throws(() => parseUrlList("GET /a extra"), /expected "METHOD URL"/);
   });
 
-  it("takes a HAR's method, path, headers (hop-by-hop, Host, pseudo-headers dropped) and body", () => {
-    const har = {
-      log: {
-        entries: [
-          {
-            request: {
-              method: "POST",
-              url: "https://shop.example/api/items?a=1",
-              headers: [
-                { name: ":authority", value: "shop.example" },
-                { name: "Host", value: "shop.example" },
-                { name: "Connection", value: "keep-alive" },
-                { name: "Content-Type", value: "application/json" },
-                { name: "X-Tag", value: "a" },
-                { name: "x-tag", value: "b" },
-              ],
-              postData: { mimeType: "application/json", text: '{"qty":1}' },
-            },
-          },
+  it("takes a recording's method, path, headers (hop-by-hop, Host, pseudo-headers dropped), body and template", () => {
+    const entry = {
+      startedDateTime: "2026-01-01T00:00:00.000Z",
+      time: 1,
+      request: {
+        method: "POST",
+        url: "https://shop.example/api/items/7?a=1",
+        httpVersion: "HTTP/1.1",
+        headers: [
+          { name: ":authority", value: "shop.example" },
+          { name: "Host", value: "shop.example" },
+          { name: "Connection", value: "keep-alive" },
+          { name: "Content-Type", value: "application/json" },
+          { name: "X-Tag", value: "a" },
+          { name: "x-tag", value: "b" },
         ],
+        queryString: [],
+        cookies: [],
+        headersSize: -1,
+        bodySize: 9,
+        postData: { mimeType: "application/json", text: '{"qty":1}' },
       },
+      response: { status: 201, statusText: "Created", httpVersion: "HTTP/1.1", headers: [], cookies: [], content: { size: 0, mimeType: "x-unknown" }, redirectURL: "", headersSize: -1, bodySize: -1 }, // prettier-ignore
+      cache: {},
+      timings: { send: 0, wait: 1, receive: 0 },
     };
-    const [r] = parseHar(JSON.stringify(har));
-    assert.deepEqual(r, {
-      method: "POST",
-      path: "/api/items?a=1",
-      headers: { "content-type": "application/json", "x-tag": "a, b" },
-      body: '{"qty":1}',
-      kind: "POST /api/items",
-    });
-    assert.throws(() => parseHar("{}"), /no log\.entries/);
-    assert.throws(() => parseHar('{"log":{"entries":[{"request":{}}]}}'), /log\.entries\[0\]/);
+    const har = (e: object) => Buffer.from(JSON.stringify({ log: { version: "1.2", creator: { name: "t", version: "1" }, entries: [e] } })); // prettier-ignore
+    const [r] = fromRecording(parseRecording(har(entry)));
+    assert.deepEqual(
+      { ...r, body: r?.body?.toString() },
+      {
+        method: "POST",
+        path: "/api/items/7?a=1",
+        headers: { "content-type": "application/json", "x-tag": "a, b" },
+        body: '{"qty":1}',
+        kind: "POST /api/items/{int}",
+      },
+    );
+    const [t] = fromRecording(
+      parseRecording(har({ ...entry, _cutover: { route: "api", template: "/api/items/:id" } })),
+    );
+    assert.equal(t?.kind, "POST /api/items/:id", "the recorded endpoint template names the kind");
   });
 });
 
