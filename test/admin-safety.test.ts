@@ -86,7 +86,7 @@ describe("safe start", () => {
       subject: "api",
       reason: "before",
     });
-    s.close();
+    await s.close();
     const before = dump(store);
 
     const busy: Server = createServer();

@@ -175,7 +175,10 @@ export class Parity implements ComparisonSink {
   private apply(req: MirroredRequest, job: PairJob, r: PairResult): void {
     const { legacy, candidate, secondary } = job;
     // The endpoint key holds no user data by construction; a card number in a literal path segment is masked anyway.
-    const template = this.findings.resolveTemplate(req.route.name, maskCards(this.endpointFor(req.method, req.path)).text);
+    const template = this.findings.resolveTemplate(
+      req.route.name,
+      maskCards(this.endpointFor(req.method, req.path)).text,
+    );
     const diffs = r.diffs;
     // The request target lets the model tell "same request, different value" (generated) apart.
     // Only equality matters, so the model keeps a digest: a raw target can hold ?api_key=…

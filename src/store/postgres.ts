@@ -219,7 +219,7 @@ export class PostgresStore implements Store {
 
   private collection(name: string): Map<string, unknown> {
     let c = this.rows.get(name);
-    if (!c) this.rows.set(name, (c = new Map()));
+    if (!c) this.rows.set(name, (c = new Map<string, unknown>()));
     return c;
   }
 
