@@ -83,8 +83,8 @@ describe("route inventory", () => {
     assert.deepEqual(r.comparison.rewrites, [
       { match: "/health", candidate: "/healthz", paths: 1, reason: "renamed: /health → /healthz" },
     ]);
-    // Every endpoint of the Flask fixture is paired (34 paths), with the same methods.
-    assert.equal(r.comparison.pairs.length, 34);
+    // Every endpoint of the Flask fixture is paired (39 paths), with the same methods.
+    assert.equal(r.comparison.pairs.length, 39);
     for (const p of r.comparison.pairs) assert.deepEqual(p.methods.legacy, p.methods.candidate, p.legacy);
   });
 
@@ -106,7 +106,7 @@ describe("route inventory", () => {
       "--candidate",
       "flask:test/fixtures/legacy_flask/app.py",
     );
-    assert.equal(lines(r.legacy.endpoints).length, 46);
+    assert.equal(lines(r.legacy.endpoints).length, 51);
     assert.deepEqual(lines(r.legacy.endpoints), lines(r.candidate.endpoints));
     assert.deepEqual(r.comparison.differences, []);
   });

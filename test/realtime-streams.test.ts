@@ -65,7 +65,7 @@ async function openSse(url: string, user: string, lastEventId?: number): Promise
   };
 }
 
-const BODY = `bucketing: { keys: [header:x-user-id] }
+const BODY = `bucketing: { keys: [header:x-user-id], salt: cutover }
 timeouts: { shutdown: 10s }
 routes:
   - name: sse

@@ -12,11 +12,14 @@ import Database from "better-sqlite3";
 import { request } from "undici";
 import { isCutoverError } from "../src/errors/index.js";
 import { PostgresStore } from "../src/store/postgres.js";
-import { redactUrl } from "../src/store/postgres-schema.js";
+import { PG_MIGRATIONS, redactUrl } from "../src/store/postgres-schema.js";
 import { SqliteStore } from "../src/store/sqlite.js";
 import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
 import { gatewayYaml, spawnGateway, TOKEN, waitUntil } from "./helpers/gateway.js";
 import { startPostgres, type Postgres } from "./helpers/postgres.js";
+
+/** The newest schema version. */
+const V = PG_MIGRATIONS.length;
 
 const run = promisify(execFile);
 
@@ -39,7 +42,7 @@ describe("PostgreSQL store", () => {
   test("migrates a fresh database, and a second open reads back every write", async () => {
     const url = await freshDb();
     const a = await PostgresStore.open(url);
-    assert.deepEqual(a.info().schema, { from: 0, to: 1 });
+    assert.deepEqual(a.info().schema, { from: 0, to: V });
     a.setWeights(new Map([["api", 25]]), { at: 1, actor: "op", action: "set_weight", subject: "api", reason: "r" });
     a.putDoc("rollout", { stage: 2, big: 12345678901234 });
     a.putDoc("rollout", { stage: 3 });
@@ -51,7 +54,7 @@ describe("PostgreSQL store", () => {
 
     const b = await PostgresStore.open(url);
     try {
-      assert.deepEqual(b.info().schema, { from: 1, to: 1 });
+      assert.deepEqual(b.info().schema, { from: V, to: V });
       assert.deepEqual([...b.getWeights()], [["api", 25]]);
       assert.deepEqual(b.getDoc("rollout"), { stage: 3 });
       const log = b.auditLog();
@@ -115,7 +118,7 @@ describe("PostgreSQL store", () => {
     await pg.query("UPDATE cutover.meta SET value = '99' WHERE key = 'schema_version'", `t${dbs}`);
     await assert.rejects(PostgresStore.open(url), (e: unknown) => {
       assert.ok(isCutoverError(e) && e.code === "CUTOVER_ERR_STORE_SCHEMA", String(e));
-      assert.match(e.message, /schema version 99.*up to 1/);
+      assert.match(e.message, new RegExp(`schema version 99.*up to ${V}`));
       return true;
     });
     const dir = mkdtempSync(join(tmpdir(), "cutover-schema-"));
@@ -150,10 +153,10 @@ describe("PostgreSQL store", () => {
       const first = await migrate();
       assert.deepEqual(first, {
         code: 0,
-        out: { store: "postgres", location: url.replace(/\/t\d+$/, `/t${dbs}`), from: 0, to: 1, applied: 1 },
+        out: { store: "postgres", location: url.replace(/\/t\d+$/, `/t${dbs}`), from: 0, to: V, applied: V },
       });
       assert.equal((await migrate()).out.applied, 0);
-      await pg.query("UPDATE cutover.meta SET value = '2' WHERE key = 'schema_version'", `t${dbs}`);
+      await pg.query(`UPDATE cutover.meta SET value = '${V + 1}' WHERE key = 'schema_version'`, `t${dbs}`);
       const refused = await migrate();
       assert.equal(refused.code, 1);
       assert.equal((refused.out.error as { code: string }).code, "CUTOVER_ERR_STORE_SCHEMA");
@@ -238,7 +241,7 @@ rollout:
               store: { kind: string; schema: unknown };
             }>(b.admin, "GET", "/api/status");
             assert.equal(status.store.kind, "postgres");
-            assert.deepEqual(status.store.schema, { from: 1, to: 1 });
+            assert.deepEqual(status.store.schema, { from: V, to: V });
             assert.equal(status.routes.find((r) => r.name === "other")?.weight, 30);
             assert.equal(status.routes.find((r) => r.name === "api")?.weight, 50);
             const ro = await admin<{ id: string; stage: { index: number }; status: string }>(

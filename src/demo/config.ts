@@ -18,7 +18,7 @@ store: { path: ${o.store} }
 upstreams:
   legacy: { url: ${o.legacy}, framework: flask, health: { path: /health, interval: 1s } }
   candidate: { url: ${o.candidate}, framework: fastapi, health: { path: /healthz, interval: 1s } }
-bucketing: { keys: [header:x-user-id, ip] }
+bucketing: { keys: [header:x-user-id, ip], salt: cutover }   # fixed, so the demo's users split the same way every run
 log: { level: warn }
 routes:
   - name: health
