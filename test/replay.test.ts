@@ -111,7 +111,7 @@ describe("replay against real backends", () => {
     for (const want of [
       "/api/users/{int} field_renamed $.user_name",
       "/api/products/{int} type_changed $.price",
-      "/api/orders/{int} value_changed $.created_at",
+      "/api/orders/{int} format_changed $.created_at",
       "/api/accounts/{int} field_missing $.created_by",
       "/api/settings field_added $.beta_features",
       "/api/people/{int} null_vs_absent $.nickname",

@@ -3,7 +3,7 @@ import { decodeBody } from "../diff/decode.js";
 import { parseJsonLossless } from "../json/parse.js";
 import { stringifyJson } from "../diff/json-stringify.js";
 import { headerValue, isJsonMedia, parseContentType } from "../diff/media.js";
-import { maskedIds, type MaskedId } from "./ids.js";
+import { maskedHeaderIds, maskedIds, type MaskedId } from "./ids.js";
 import { redactHeaders, redactJson, redactTarget, redactText } from "../redact/index.js";
 import { HOP, type HarAnswer, type HarContent, type HarCutover, type HarEntry, type HarNameValue } from "./har.js";
 
@@ -174,7 +174,7 @@ export function toHarEntry(x: RecordInput, opts: EntryOptions): HarEntry {
     masked.push(...r.masked.map((m) => `request ${m}`));
     postData = { mimeType: ctype ?? "", text: r.text, ...(r.encoding ? { encoding: r.encoding } : {}) };
   }
-  const ids: MaskedId[] = [];
+  const ids: MaskedId[] = opts.idSalt ? maskedHeaderIds(x.headers, reqHeaders.masked, opts.idSalt) : [];
   const response = answerContent(x.response, opts, masked, "response", ids);
   const responseHeaders = answerHeaders(x.response.headers, opts, masked, "response");
   if (response["_truncated"]) truncated.push("response");

@@ -78,7 +78,7 @@ export const cutoverEntrySchema = z.looseObject({
    * A JWT from the Authorization header with its signature removed: its header and (redacted)
    * claims, so a replay can re-sign it with the configured secret. Never the signed token.
    */
-  /** Salted hashes of generated values masked in the recorded answer (ids.ts), and the salt. */
+  /** Salted hashes of generated values masked in the recorded answer or a request header (ids.ts), and the salt. */
   ids: z.array(z.object({ path: z.string(), hash: z.string() })).optional(),
   idSalt: z.string().optional(),
   jwt: z

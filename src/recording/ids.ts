@@ -6,7 +6,9 @@ import { createHash, randomBytes } from "node:crypto";
  * know that the masked value was that id to map it. So for masked answer values that look
  * generated (≥ 16 characters, no spaces) the recording keeps a salted hash beside the mask; the
  * replay hashes the tokens of later requests with the same salt and restores only values that
- * really reappear there. Short or human values (passwords) are never hashed.
+ * really reappear there. Short or human values (passwords) are never hashed. A request header
+ * masked because its name looks secret (`x-session-id`) carrying such a value is hashed the same
+ * way, under the path `header:<name>`, so the replay can send the id again (see maskedHeaderIds).
  */
 
 export interface MaskedId {
@@ -67,6 +69,32 @@ export function maskedIds(original: unknown, masked: readonly string[], salt: st
     const path = m.replace(/ \([a-z]+\)$/, "");
     const v = getAt(original, path);
     if (typeof v === "string" && GENERATED.test(v)) out.push({ path, hash: idHash(salt, v) });
+  }
+  return out;
+}
+
+/** The path under which a masked request header's hash is kept: `header:x-session-id`. */
+export const HEADER_ID_PREFIX = "header:";
+
+/**
+ * maskedHeaderIds lists the hashed values of request headers the redaction masked whole
+ * (`masked` from redactHeaders: bare names; "name (value)" entries, masked only in part, are left
+ * out) when they look generated. Credentials (authorization, cookies) are never generated ids.
+ */
+export function maskedHeaderIds(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  masked: readonly string[],
+  salt: string,
+): MaskedId[] {
+  const out: MaskedId[] = [];
+  const byName = new Map<string, string | string[] | undefined>();
+  for (const [n, v] of Object.entries(headers)) byName.set(n.toLowerCase(), v);
+  for (const name of masked) {
+    if (name.includes(" ") || name === "authorization" || name === "proxy-authorization") continue;
+    if (name === "cookie" || name === "set-cookie") continue;
+    const v = byName.get(name);
+    if (typeof v === "string" && GENERATED.test(v))
+      out.push({ path: `${HEADER_ID_PREFIX}${name}`, hash: idHash(salt, v) });
   }
   return out;
 }

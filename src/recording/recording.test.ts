@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, it } from "node:test";
+import { idHash } from "./ids.js";
 import { HarWriter, parseRecording, readRecording, toHarEntry, validateHar, type RecordInput } from "./index.js";
 
 const JWT =
@@ -120,5 +121,21 @@ describe("recording", () => {
     assert.equal(post.recorded?.status, 201);
     assert.equal(get.target, "/api/tags?x=1");
     assert.equal(get.at, 1_700_000_000_002);
+  });
+
+  it("keeps a salted hash of a generated id in a request header masked by its name, never of credentials", () => {
+    const sid = "a683765467bb43d7975d53688635413f";
+    const e = toHarEntry(
+      {
+        ...exchange(0),
+        headers: { "x-session-id": sid, authorization: "Bearer abcdefghijklmnopqrstuvwxyz", "x-password": "hunter2" },
+      },
+      { ...opts, idSalt: "salt" },
+    );
+    assert.ok(!JSON.stringify(e).includes(sid));
+    assert.deepEqual(
+      e._cutover?.ids?.filter((m) => m.path.startsWith("header:")),
+      [{ path: "header:x-session-id", hash: idHash("salt", sid) }],
+    );
   });
 });

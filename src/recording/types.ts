@@ -38,7 +38,7 @@ export interface RecordedRequest {
   candidate?: RecordedAnswer;
   /** An unsigned JWT (header and claims) whose signed original was removed before writing. */
   jwt?: { header: Record<string, unknown>; claims: Record<string, unknown> };
-  /** Salted hashes of generated values masked in the recorded answer, and their salt (ids.ts). */
+  /** Salted hashes of generated values masked in the recorded answer (a `header:<name>` path: in a request header), and their salt (ids.ts). */
   maskedIds?: { path: string; hash: string }[];
   idSalt?: string;
   /** What was masked when the recording was written. */

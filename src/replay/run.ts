@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { CapturedResponse, DiffKind, DiffOptions } from "../diff/types.js";
 import type { AggregatorOptions } from "../findings/index.js";
-import { idHash, setAt } from "../recording/ids.js";
+import { HEADER_ID_PREFIX, idHash, setAt } from "../recording/ids.js";
 import type { RecordedRequest } from "../recording/types.js";
-import { redactText } from "../redact/index.js";
+import { REDACTED, redactText } from "../redact/index.js";
 import { pathShape } from "../route/shape.js";
 import {
   Correlator,
@@ -75,25 +75,63 @@ export interface ReplayResult {
 }
 
 /**
- * recordedAnswers parses a request's recorded JSON answer and restores the generated values that
- * were masked when it was written, when a later request carries a value with the same salted hash.
+ * Restoring masked generated values: the recording keeps a salted hash beside each one (ids.ts);
+ * a value carried raw by a later request with the same hash is the masked one. `answer` parses a
+ * request's recorded JSON answer with its masked values restored; `headers` restores the request
+ * headers masked whole (`x-session-id`), so the replay sends the id and correlation maps it.
  */
-function recordedAnswers(later: ReadonlyMap<string, number>): (r: RecordedRequest) => unknown {
+function maskedValues(later: ReadonlyMap<string, number>): {
+  answer: (r: RecordedRequest) => unknown;
+  headers: (r: RecordedRequest) => [string, string][];
+} {
   const bySalt = new Map<string, Map<string, string>>();
-  return (r) => {
-    const json = parseJsonBody(r.recorded?.body);
-    if (json === undefined || !r.maskedIds?.length || r.idSalt === undefined) return json;
-    let byHash = bySalt.get(r.idSalt);
+  const table = (salt: string): Map<string, string> => {
+    let byHash = bySalt.get(salt);
     if (!byHash) {
       byHash = new Map();
-      for (const token of later.keys()) if (token.length >= 16) byHash.set(idHash(r.idSalt, token), token);
-      bySalt.set(r.idSalt, byHash);
+      for (const token of later.keys()) if (token.length >= 16) byHash.set(idHash(salt, token), token);
+      bySalt.set(salt, byHash);
     }
-    for (const m of r.maskedIds) {
-      const token = byHash.get(m.hash);
-      if (token !== undefined) setAt(json, m.path, token);
-    }
-    return json;
+    return byHash;
+  };
+  return {
+    answer: (r) => {
+      const json = parseJsonBody(r.recorded?.body);
+      if (json === undefined || !r.maskedIds?.length || r.idSalt === undefined) return json;
+      const byHash = table(r.idSalt);
+      for (const m of r.maskedIds) {
+        if (m.path.startsWith(HEADER_ID_PREFIX)) continue;
+        const token = byHash.get(m.hash);
+        if (token !== undefined) setAt(json, m.path, token);
+      }
+      return json;
+    },
+    headers: (r) => {
+      const ids = r.maskedIds?.filter((m) => m.path.startsWith(HEADER_ID_PREFIX));
+      if (!ids?.length || r.idSalt === undefined) return r.headers;
+      const byHash = table(r.idSalt);
+      const restored = new Map<string, string>();
+      for (const m of ids) {
+        const token = byHash.get(m.hash);
+        if (token !== undefined) restored.set(m.path.slice(HEADER_ID_PREFIX.length), token);
+      }
+      if (restored.size === 0) return r.headers;
+      return r.headers.map(([n, v]): [string, string] => [n, v === REDACTED ? (restored.get(n) ?? v) : v]);
+    },
+  };
+}
+
+/** Legacy's recorded answer as a captured response (decoded and redacted when it was written). */
+function recordedAnswer(r: RecordedRequest): CapturedResponse | undefined {
+  const a = r.recorded;
+  if (!a) return undefined;
+  return {
+    status: a.status,
+    headers: a.headers,
+    body: a.body,
+    truncated: a.truncated === true,
+    ...(a.error !== undefined ? { error: a.error } : {}),
+    timing: { headersMs: 0, totalMs: 0 },
   };
 }
 
@@ -140,8 +178,11 @@ export async function replay(requests: readonly RecordedRequest[], o: ReplayOpti
   const toCandidate = new Correlator();
   const toSecondary = new Correlator();
   for (const m of o.seed ?? []) toCandidate.add(m);
-  const later = laterValues(requests);
-  const recordedOf = recordedAnswers(later);
+  // Restored request headers carry their ids too: a session id sent only in a header is kept.
+  const restoring = maskedValues(laterValues(requests));
+  const later = laterValues(requests.map((r) => ({ target: r.target, headers: restoring.headers(r), body: r.body })));
+  const masked = maskedValues(later);
+  const recordedOf = masked.answer;
   const outcomes: RequestOutcome[] = [];
   const unauthenticated: ReplayResult["unauthenticated"] = [];
   const t0 = requests.reduce((m, r) => Math.min(m, r.at || Infinity), Infinity);
@@ -152,7 +193,7 @@ export async function replay(requests: readonly RecordedRequest[], o: ReplayOpti
       const due = startedAt + (r.at - t0) / o.speed;
       if (due > Date.now()) await sleep(due - Date.now());
     }
-    let headers = r.headers;
+    let headers = masked.headers(r);
     let problem: AuthProblem | undefined;
     const jwt = recordedJwt(headerOf(headers, "authorization"), r.jwt);
     if (jwt) {
@@ -207,6 +248,7 @@ export async function replay(requests: readonly RecordedRequest[], o: ReplayOpti
           (d.kind === "value_changed" && paths.has(d.path)) ||
           mappedDifference(d, toLegacy, toCandidate) ||
           mappedDifference(d, toLegacy, toSecondary),
+        recordedAnswer(r),
       );
       outcome.real = [...new Set(v.real)].sort();
     }
