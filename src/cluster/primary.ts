@@ -240,8 +240,8 @@ export class ClusterPlane implements Plane {
     this.broadcast({ t: "shadow", routes: routes.map((r) => r.id), on });
   }
 
-  closeCandidate(routeIds: ReadonlySet<number>): void {
-    this.broadcast({ t: "close_ws", routes: [...routeIds] });
+  endCandidateStreams(routeIds: ReadonlySet<number>): void {
+    this.broadcast({ t: "end_candidate_streams", routes: [...routeIds] });
   }
 
   /** renderMetrics sums every serving worker's registry with the primary's (`own`). */

@@ -23,7 +23,7 @@ export type ToWorker =
   | { t: "weights"; weights: number[] }
   | { t: "health"; upstream: UpstreamName; state: HealthState }
   | { t: "shadow"; routes: number[]; on: boolean }
-  | { t: "close_ws"; routes: number[] }
+  | { t: "end_candidate_streams"; routes: number[] }
   | { t: "metrics"; id: number }
   | { t: "drain" };
 

@@ -21,8 +21,8 @@ type Send = (m: FromWorker, done?: (err: Error | null) => void) => boolean;
  * ClusterWorker is one data-plane process of a cluster: the same DataPlane as a single gateway,
  * with a Runtime that holds the primary's weights and health instead of a store. What the control
  * plane needs (served requests, mirrored pairs, passive health changes) goes to the primary in
- * batched reports; what the control plane decides (weights, health, shadow routes, closing
- * candidate WebSockets, drain) comes back as messages.
+ * batched reports; what the control plane decides (weights, health, shadow routes,
+ * ending candidate streams, drain) comes back as messages.
  */
 export class ClusterWorker {
   readonly rt: Runtime;
@@ -92,8 +92,8 @@ export class ClusterWorker {
           m.on,
         );
         break;
-      case "close_ws":
-        this.plane.closeCandidate(new Set(m.routes));
+      case "end_candidate_streams":
+        this.plane.endCandidateStreams(new Set(m.routes));
         break;
       case "metrics":
         void rt.metrics.registry.getMetricsAsJSON().then((metrics) => this.send({ t: "metrics", id: m.id, metrics }));

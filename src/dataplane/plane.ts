@@ -127,7 +127,7 @@ export class DataPlane implements Plane {
     this.mirror.setShadow(routes, on);
   }
 
-  closeCandidate(routeIds: ReadonlySet<number>): void {
+  endCandidateStreams(routeIds: ReadonlySet<number>): void {
     this.streams.endCandidate(routeIds);
   }
 

@@ -110,7 +110,7 @@ export class Gateway implements AdminHost {
     this.rollout = config.rollout
       ? new RolloutController(this.runtime, config.rollout, {
           setShadow: (routes, on) => this.plane.setShadow(routes, on),
-          closeCandidateWebSockets: (routes) => this.plane.closeCandidate(new Set(routes.map((r) => r.id))),
+          endCandidateStreams: (routes) => this.plane.endCandidateStreams(new Set(routes.map((r) => r.id))),
         })
       : undefined;
     recorder.rollout = this.rollout;

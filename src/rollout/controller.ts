@@ -26,8 +26,8 @@ const WINDOW_DOC = "rollout_window";
 export interface RolloutHost {
   /** Turn mirroring of these routes on (shadow stage) or off. */
   setShadow(routes: readonly Route[], on: boolean): void;
-  /** Close candidate WebSockets on these routes with 1001. */
-  closeCandidateWebSockets(routes: readonly Route[]): void;
+  /** End candidate streams on these routes: WebSockets with 1001, SSE responses cleanly between events. */
+  endCandidateStreams(routes: readonly Route[]): void;
 }
 
 /**
@@ -183,8 +183,8 @@ export class RolloutController {
         // Samples before the warm-up ends never count, even ones in flight across the change.
         this.window.reset({ from: e.from });
         break;
-      case "close_candidate_websockets":
-        this.host.closeCandidateWebSockets(routes(e.routes));
+      case "end_candidate_streams":
+        this.host.endCandidateStreams(routes(e.routes));
         break;
       case "audit":
         rt.store.audit({

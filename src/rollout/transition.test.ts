@@ -94,16 +94,10 @@ test("hold changes nothing; a stale verdict (for another stage) is ignored", () 
   assert.deepEqual(stale.effects, []);
 });
 
-test("rollback sets weight 0 first, stops mirroring and closes candidate WebSockets", () => {
+test("rollback sets weight 0 first, stops mirroring and ends candidate streams", () => {
   let { state } = startRollout(PLAN, { id: "r1", at: 0 });
   const inShadow = tick(state, "rollback");
-  assert.deepEqual(types(inShadow.effects), [
-    "set_weight",
-    "stop_mirror",
-    "close_candidate_websockets",
-    "audit",
-    "webhook",
-  ]);
+  assert.deepEqual(types(inShadow.effects), ["set_weight", "stop_mirror", "end_candidate_streams", "audit", "webhook"]);
   state = tick(state, "promote").state;
   const out = tick(state, "rollback");
   assert.deepEqual(out.effects[0], { type: "set_weight", routes: PLAN.routes, weight: 0 });

@@ -97,7 +97,7 @@ export type Effect =
   | { type: "stop_mirror"; routes: string[] }
   /** Start a new window; samples before `from` (the warm-up's end) do not count: Window.reset({ from }). */
   | { type: "reset_window"; from: number }
-  | { type: "close_candidate_websockets"; routes: string[] }
+  | { type: "end_candidate_streams"; routes: string[] }
   | { type: "audit"; record: DecisionRecord }
   | { type: "webhook"; payload: DecisionRecord };
 
@@ -308,7 +308,7 @@ function rollbackTo(st: RolloutState, d: Decision): TransitionResult {
   // Weight 0 first: it is the effect that protects users; the rest is bookkeeping.
   const effects: Effect[] = [{ type: "set_weight", routes, weight: 0 }];
   if (st.mirroring) effects.push({ type: "stop_mirror", routes });
-  effects.push({ type: "close_candidate_websockets", routes });
+  effects.push({ type: "end_candidate_streams", routes });
   const next: RolloutState = {
     ...st,
     status: "rolled_back",

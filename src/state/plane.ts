@@ -32,7 +32,7 @@ export interface Plane {
   /** Turn a rollout's shadow mirroring of these routes on or off. */
   setShadow(routes: readonly Route[], on: boolean): void;
   /** End candidate streams on these routes: WebSockets with 1001, SSE responses cleanly between events. */
-  closeCandidate(routeIds: ReadonlySet<number>): void;
+  endCandidateStreams(routeIds: ReadonlySet<number>): void;
   /** Stop accepting, let in-flight requests finish (up to `timeouts.shutdown`), close the rest. */
   drain(): Promise<void>;
 }

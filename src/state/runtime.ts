@@ -32,7 +32,7 @@ export class Runtime {
   readonly keys: KeySource[];
   readonly metrics = new Metrics();
   readonly startedAt = Date.now();
-  /** Called after weights change, e.g. so the upgrade tunnel closes candidate WebSockets on rollback. */
+  /** Called after weights change, e.g. so candidate streams of moved users end. */
   readonly weightListeners: ((route: Route, weight: number, previous: number) => void)[] = [];
 
   constructor(
