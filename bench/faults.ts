@@ -5,6 +5,7 @@
  * `cutover run` process, so each row is compared with the mirroring-off row of the same round.
  *
  *   npx tsc -p tsconfig.json && node dist/bench/faults.js [--rounds 2] [--duration 4] [--rate 150]
+ *   node dist/bench/faults.js --rows reset,garbage --profile   # V8 CPU profile of each row's gateway
  *
  * Per row: client p50/p99 and errors (open-loop load at a fixed rate from this process), gateway
  * CPU (all threads) and peak RSS, and the event loop's CPU per client request, read from
@@ -13,11 +14,12 @@
  * the faulty ones are bench/fault-backend.ts. All on 127.0.0.1, every child ended on exit.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Agent, request } from "undici";
+import { loadProfile, renderProfile, summariseProfile } from "./proxy-profile.js";
 
 const ROWS = ["off", "ok", "hang", "reset", "garbage", "drip", "big", "killed"] as const;
 type Row = (typeof ROWS)[number];
@@ -71,7 +73,7 @@ function rssMiB(pid: number): number {
   return Number(m?.[1] ?? 0) / 1024;
 }
 
-async function gateway(dir: string, legacy: string, candidate: string, mirror: boolean) {
+async function gateway(dir: string, legacy: string, candidate: string, mirror: boolean, profDir?: string) {
   const cfg = join(dir, `cutover-${mirror ? "on" : "off"}.yaml`);
   rmSync(join(dir, "state.db"), { force: true });
   writeFileSync(
@@ -88,7 +90,8 @@ routes:
     match: { path: /api/*, methods: [GET] }
 ${mirror ? "    mirror: { percent: 100, timeout: 2s }\n" : ""}`,
   );
-  const { proc, ready } = await start(["bin/cutover.js", "run", "-c", cfg, "--json"]);
+  const prof = profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [];
+  const { proc, ready } = await start([...prof, "bin/cutover.js", "run", "-c", cfg, "--json"]);
   return { proc, url: String(ready.listening), pid: proc.pid ?? 0 };
 }
 
@@ -137,12 +140,17 @@ async function main(): Promise<void> {
       rounds: { type: "string", default: "2" },
       duration: { type: "string", default: "4" },
       rate: { type: "string", default: "150" },
+      rows: { type: "string", default: ROWS.join(",") },
+      profile: { type: "boolean", default: false },
     },
   });
+  const rows = ROWS.filter((r) => r === "off" || values.rows.split(",").includes(r));
   const rounds = Number(values.rounds);
   const seconds = Number(values.duration);
   const rate = Number(values.rate);
   const dir = mkdtempSync(join(tmpdir(), "cutover-faults-"));
+  // Profiles outlive the run (the rest of `dir` is removed): open them in Chrome DevTools.
+  const profRoot = values.profile ? mkdtempSync(join(tmpdir(), "cutover-faults-prof-")) : undefined;
   const backend = async (args: string[]): Promise<string> =>
     `http://127.0.0.1:${String((await start(args)).ready.port)}`;
   const legacy = await backend(["dist/bench/mirror-backend.js", "legacy", "1", "raw"]);
@@ -163,8 +171,10 @@ async function main(): Promise<void> {
 
   const samples: Sample[] = [];
   for (let round = 0; round < rounds; round++) {
-    for (const row of ROWS) {
-      const g = await gateway(dir, legacy, candidates[row], row !== "off");
+    for (const row of rows) {
+      const profDir = profRoot && join(profRoot, `${row}-${round}`);
+      if (profDir) mkdirSync(profDir);
+      const g = await gateway(dir, legacy, candidates[row], row !== "off", profDir);
       await load(g.url, rate, 0.5); // warm-up
       const cpu0 = ticks(`/proc/${g.pid}/stat`);
       const loop0 = ticks(`/proc/${g.pid}/task/${g.pid}/stat`);
@@ -192,20 +202,26 @@ async function main(): Promise<void> {
       };
       samples.push(s);
       process.stderr.write(`${JSON.stringify(s)}\n`);
+      // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the event loop.
+      const file = profDir && readdirSync(profDir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+      if (profDir && file) {
+        const summary = summariseProfile(loadProfile(join(profDir, file)), 25);
+        process.stdout.write(`\n## gateway CPU profile: ${row}, round ${round}\n\n${renderProfile(summary)}\n`);
+      }
     }
   }
-  console.log(report(samples, rounds));
+  console.log(report(samples, rounds, rows));
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }
 
 /** report: medians over rounds; ratios against the mirroring-off row of the same round. */
-function report(samples: Sample[], rounds: number): string {
+function report(samples: Sample[], rounds: number, rows: readonly Row[]): string {
   const lines = [
     "| candidate | client p50 ms | client p99 ms | p99 ÷ off (median of rounds) | errors | gateway CPU % | peak RSS MiB | event loop µs/req | loop ÷ off |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
-  for (const row of ROWS) {
+  for (const row of rows) {
     const mine = samples.filter((s) => s.row === row);
     const ratio = (f: (s: Sample) => number): number =>
       median(
