@@ -3,6 +3,7 @@
 // switch that resets every connection until the candidate "heals". The breaker opens, skips (and
 // counts what it skipped), probes with a growing period, and closes once a probe succeeds.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -236,6 +237,13 @@ routes:
         await waitUntil(async () => (await metric(g, comparedLine)) >= 3, 5000),
         "failed exchanges still reach the comparison",
       );
+      // `cutover status` shows the breaker.
+      // (Blocking here is fine: the gateway is another process.)
+      const text = execFileSync(process.execPath, ["bin/cutover.js", "status", "--admin", g.admin, "--token", TOKEN], {
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      assert.match(text, /MIRROR BREAKER[\s\S]*\napi\s+candidate\s+(open, probe in \d+ ms|half_open)\s+\d+ \(\d+\)/);
       const opened = await metric(g, 'cutover_mirror_breaker_opened_total{route="api",upstream="candidate"}');
       assert.ok(opened >= open.opened, `opened_total ${opened}, status ${open.opened}`);
 
