@@ -15,7 +15,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Agent, request } from "undici";
@@ -35,6 +35,21 @@ interface Sample {
   cpuPct: number;
   rssMiB: number;
   loopUsPerReq: number;
+  /** Mirrored exchanges compared, and those the mirror breaker skipped. */
+  compared: number;
+  skipped: number;
+}
+
+/** mirrorCounts sums cutover_mirror_total and the breaker's skips from the gateway's /metrics. */
+async function mirrorCounts(admin: string): Promise<{ compared: number; skipped: number }> {
+  const r = await request(`${admin}/metrics`, { headers: { authorization: "Bearer bench-admin-token-0123456789" } });
+  const lines = (await r.body.text()).split("\n");
+  const sum = (re: RegExp): number =>
+    lines.filter((l) => re.test(l)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+  return {
+    compared: sum(/^cutover_mirror_total\{/),
+    skipped: sum(/^cutover_mirror_skipped_total\{.*reason="breaker_open"/),
+  };
 }
 
 const children: ChildProcess[] = [];
@@ -92,7 +107,7 @@ ${mirror ? "    mirror: { percent: 100, timeout: 2s }\n" : ""}`,
   );
   const prof = profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [];
   const { proc, ready } = await start([...prof, "bin/cutover.js", "run", "-c", cfg, "--json"]);
-  return { proc, url: String(ready.listening), pid: proc.pid ?? 0 };
+  return { proc, url: String(ready.listening), admin: String(ready.admin), pid: proc.pid ?? 0 };
 }
 
 /** load sends `rate` GETs per second for `seconds`, open loop, and returns latencies and errors. */
@@ -169,6 +184,9 @@ async function main(): Promise<void> {
   candidates.killed = `http://127.0.0.1:${String(dead.ready.port)}`;
   dead.proc.kill("SIGKILL");
 
+  const load0 = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
   const samples: Sample[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const row of rows) {
@@ -186,6 +204,9 @@ async function main(): Promise<void> {
       clearInterval(sampler);
       const cpu = (ticks(`/proc/${g.pid}/stat`) - cpu0) * TICK_MS;
       const loop = (ticks(`/proc/${g.pid}/task/${g.pid}/stat`) - loop0) * TICK_MS;
+      // Let the last mirrors finish (the deadline is 2 s) before counting them.
+      if (row !== "off") await new Promise((res) => setTimeout(res, 2500));
+      const counts = await mirrorCounts(g.admin);
       const exited = new Promise((res) => g.proc.once("exit", res));
       g.proc.kill("SIGTERM");
       await exited;
@@ -199,6 +220,7 @@ async function main(): Promise<void> {
         cpuPct: (cpu / wall) * 100,
         rssMiB: rss,
         loopUsPerReq: (loop * 1000) / r.ms.length,
+        ...counts,
       };
       samples.push(s);
       process.stderr.write(`${JSON.stringify(s)}\n`);
@@ -211,6 +233,11 @@ async function main(): Promise<void> {
     }
   }
   console.log(report(samples, rounds, rows));
+  console.log(
+    `\nload average (1, 5, 15 min): ${load0} at start, ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")} at end`,
+  );
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }
@@ -218,8 +245,8 @@ async function main(): Promise<void> {
 /** report: medians over rounds; ratios against the mirroring-off row of the same round. */
 function report(samples: Sample[], rounds: number, rows: readonly Row[]): string {
   const lines = [
-    "| candidate | client p50 ms | client p99 ms | p99 ÷ off (median of rounds) | errors | gateway CPU % | peak RSS MiB | event loop µs/req | loop ÷ off |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| candidate | client p50 ms | client p99 ms | p99 ÷ off (median of rounds) | errors | gateway CPU % | peak RSS MiB | event loop µs/req | loop ÷ off | compared / breaker-skipped |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const row of rows) {
     const mine = samples.filter((s) => s.row === row);
@@ -233,7 +260,7 @@ function report(samples: Sample[], rounds: number, rows: readonly Row[]): string
       );
     const m = (f: (s: Sample) => number): number => median(mine.map(f));
     lines.push(
-      `| ${row === "off" ? "mirroring off" : row} | ${m((s) => s.p50).toFixed(1)} | ${m((s) => s.p99).toFixed(1)} | ${ratio((s) => s.p99).toFixed(2)} | ${mine.reduce((n, s) => n + s.errors, 0)} | ${m((s) => s.cpuPct).toFixed(0)} | ${m((s) => s.rssMiB).toFixed(0)} | ${m((s) => s.loopUsPerReq).toFixed(0)} | ${ratio((s) => s.loopUsPerReq).toFixed(2)} |`,
+      `| ${row === "off" ? "mirroring off" : row} | ${m((s) => s.p50).toFixed(1)} | ${m((s) => s.p99).toFixed(1)} | ${ratio((s) => s.p99).toFixed(2)} | ${mine.reduce((n, s) => n + s.errors, 0)} | ${m((s) => s.cpuPct).toFixed(0)} | ${m((s) => s.rssMiB).toFixed(0)} | ${m((s) => s.loopUsPerReq).toFixed(0)} | ${ratio((s) => s.loopUsPerReq).toFixed(2)} | ${m((s) => s.compared).toFixed(0)} / ${m((s) => s.skipped).toFixed(0)} |`,
     );
   }
   return lines.join("\n");

@@ -9,10 +9,11 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { request } from "undici";
+import { Agent, request } from "undici";
 import { Breaker, outcomeOf, type BreakerView } from "../src/mirror/breaker.js";
 import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
 import { spawnGateway, TOKEN, waitUntil, type GatewayProcess } from "./helpers/gateway.js";
+import { deadPort } from "./helpers/net.js";
 
 const FAIL = { ok: false, reason: "CUTOVER_ERR_UPSTREAM_RESET" } as const;
 const OK = { ok: true } as const;
@@ -279,6 +280,62 @@ routes:
       const closed = (await breaker(g))!;
       assert.equal(closed.state, "closed");
       assert.equal(closed.consecutive_failures, 0);
+    },
+  );
+});
+
+describe("mirror breakers in cluster workers", () => {
+  let flask: Backend;
+  before(async () => {
+    flask = await startFlask({ workerClass: "gthread", threads: 8 });
+  });
+  after(() => flask.stop());
+
+  test(
+    "each worker's breaker opens on a dead candidate; status lists them with their slot",
+    { timeout: 60_000 },
+    async () => {
+      const dead = await deadPort();
+      const dir = mkdtempSync(join(tmpdir(), "cutover-breaker-cluster-"));
+      const g = await spawnGateway({
+        legacy: flask.url,
+        candidate: dead.url,
+        dir,
+        args: ["--workers", "2"],
+        body: `
+routes:
+  - name: api
+    match: { path: /api/* }
+    mirror: { percent: 100, timeout: 2s, breaker: { failures: 3, open: 10s } }
+`,
+      });
+      try {
+        const agent = new Agent({ connections: 8 });
+        // New connections spread over both workers; every client is served by legacy.
+        for (let i = 0; i < 80; i++) {
+          const r = await request(`${g.url}/api/same/${i}`, { dispatcher: agent, reset: true });
+          await r.body.dump();
+          assert.equal(r.statusCode, 200);
+        }
+        await agent.close();
+        const views = async (): Promise<BreakerView[]> =>
+          (JSON.parse(await adminGet(g, "/api/status")) as { mirror_breakers: BreakerView[] }).mirror_breakers;
+        assert.ok(
+          await waitUntil(async () => (await views()).filter((b) => b.state === "open").length === 2, 5000),
+          JSON.stringify(await views()),
+        );
+        const open = await views();
+        assert.deepEqual(open.map((b) => b.worker).sort(), [0, 1]);
+        assert.ok(open.every((b) => b.last_failure?.reason === "CUTOVER_ERR_UPSTREAM_CONNECT"));
+        // Skips are summed over the workers in the metrics, and match what status shows.
+        const skipped = open.reduce((n, b) => n + b.skipped, 0);
+        assert.ok(skipped >= 80 - 2 * 3 - 10, `skipped ${skipped} of 80`);
+        assert.equal(await metric(g, 'cutover_mirror_skipped_total{route="api",reason="breaker_open"}'), skipped);
+        assert.equal(await metric(g, 'cutover_mirror_breaker_open{route="api",upstream="candidate"}'), 2);
+      } finally {
+        await g.kill();
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   );
 });
