@@ -82,6 +82,15 @@ describe("mirror breaker rules", () => {
     assert.equal(b.admit(1001), "probe");
   });
 
+  test("a probe that never reports is replaced after max_open", () => {
+    const b = new Breaker(cfg);
+    for (let i = 0; i < 3; i++) b.report(b.admit(0)!, FAIL, 0);
+    assert.equal(b.admit(1000), "probe");
+    assert.equal(b.admit(8999), undefined);
+    assert.equal(b.admit(9000), "probe");
+    assert.equal(b.report("probe", OK, 9001), "closed");
+  });
+
   test("exchanges sent before it opened count as evidence, but only the probe decides", () => {
     const b = new Breaker(cfg);
     const early = [b.admit(0)!, b.admit(0)!, b.admit(0)!, b.admit(0)!];

@@ -52,6 +52,7 @@ export class Breaker {
   private openUntil = 0;
   private closedAt = Number.NEGATIVE_INFINITY;
   private probing = false;
+  private probeAt = 0;
   private lastFailure: { at: number; reason: string } | undefined;
 
   constructor(private readonly cfg: BreakerConfig) {}
@@ -60,8 +61,12 @@ export class Breaker {
   admit(now: number): Admission | undefined {
     if (this.cfg.failures === 0 || this.state === "closed") return "pass";
     if (this.state === "open" && now >= this.openUntil) this.state = "half_open";
+    // A probe whose outcome never came back (its exchange lost) must not keep the breaker half-open
+    // for good: after max_open another one goes.
+    if (this.probing && now - this.probeAt >= this.cfg.max_open) this.probing = false;
     if (this.state === "half_open" && !this.probing) {
       this.probing = true;
+      this.probeAt = now;
       this.probes++;
       return "probe";
     }
