@@ -73,7 +73,9 @@ describe("mirror isolation", () => {
     { timeout: 60_000 },
     async () => {
       // Legacy answers the mirrored route at once (/whoami); the candidate drips 256 bytes every 2 s,
-      // within the mirror's 3 s timeout, so only a deadline for the whole exchange ends it.
+      // within the mirror's 3 s timeout, so only a deadline for the whole exchange ends it. The
+      // mirror breaker is off: isolation must hold for every exchange that is sent, and with the
+      // breaker on only its first failures and probes would be (test/mirror-breaker.test.ts).
       const g = await startGateway({
         legacy: flask.url,
         candidate: fastapi.url,
@@ -83,7 +85,7 @@ routes:
   - name: mirrored
     match: { path: /drip/* }
     rewrite: { legacy: /whoami, candidate: /download }
-    mirror: { percent: 100, timeout: 3s }
+    mirror: { percent: 100, timeout: 3s, breaker: { failures: 0 } }
   - name: live
     match: { path: /whoami/* }
     candidate_weight: 100
@@ -144,7 +146,7 @@ routes:
   - name: big
     match: { path: /big/* }
     rewrite: { legacy: /whoami, candidate: /download }
-    mirror: { percent: 100, timeout: 30s }
+    mirror: { percent: 100, timeout: 30s, breaker: { failures: 0 } }
   - name: plain
     match: { path: /plain/* }
     rewrite: { legacy: /whoami, candidate: /download }
@@ -152,6 +154,7 @@ routes:
     });
     const agent = new Agent({ connections: 8 });
     try {
+      // The breaker is off, so every mirrored request pays for reading 1 MiB and aborting the rest.
       // The same legacy endpoint with mirroring off and on, in alternating rounds of the same test,
       // at a steady 15 requests/s (well below saturation, so p50 is latency, not a CPU share). Each
       // round starts once the previous round's mirrors are done, so an "off" round is really off.

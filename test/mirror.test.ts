@@ -278,7 +278,13 @@ describe("a broken candidate never hurts the client", () => {
             : await startFastAPI();
       if (kind === "killed") (cand as Backend).kill("SIGKILL");
       // One case compares inline (diff.worker off), so both comparison paths meet a broken candidate.
-      const body = kind === "resetting" ? `${MIRROR_ROUTES}diff: { worker: false }\n` : MIRROR_ROUTES;
+      // That case also turns the mirror breaker off, so every one of its requests pays a failing
+      // exchange; the others run with the default breaker, which users get.
+      const body =
+        kind === "resetting"
+          ? `${MIRROR_ROUTES.replace("timeout: 2s }", "timeout: 2s, breaker: { failures: 0 } }")}diff: { worker: false }\n`
+          : MIRROR_ROUTES;
+      assert.ok(body.includes(kind === "resetting" ? "failures: 0" : "timeout: 2s }"));
       const g = await startGateway({ legacy: flask.url, candidate: cand.url, body });
       try {
         // The same gateway, the same legacy endpoint, with and without the mirror, interleaved:
@@ -308,6 +314,11 @@ describe("a broken candidate never hurts the client", () => {
           metrics.body,
           /cutover_mirror_(total\{route="api",outcome="candidate_error"\}|skipped_total\{route="api",reason="candidate_unhealthy"\})/,
         );
+        // Refused connections fail at once: the breaker opens and skips the rest (counted). Hanging
+        // exchanges fail only at their 2 s deadline, and the broken-off case never opens.
+        const skipped = /cutover_mirror_skipped_total\{route="api",reason="breaker_open"\} [1-9]/;
+        if (kind === "killed") assert.match(metrics.body, skipped);
+        if (kind === "resetting") assert.doesNotMatch(metrics.body, skipped);
       } finally {
         await g.stop();
         if ("stop" in cand) await cand.stop();

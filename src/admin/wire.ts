@@ -1,10 +1,12 @@
 /**
- * The admin API's JSON shapes for status and live series. Node-free (its one import has no imports
+ * The admin API's JSON shapes for status and live series. Node-free (its imports have no imports
  * either), so the dashboard (built apart from src/, without Node types) imports these types too and
  * the two cannot drift.
  */
+import type { BreakerView } from "../state/breakers.js";
 import type { WorkerStatus } from "../state/workers.js";
 
+export type { BreakerView } from "../state/breakers.js";
 export type { WorkerStatus } from "../state/workers.js";
 
 export interface Counts {
@@ -54,6 +56,8 @@ export interface Status<R = unknown> {
   workers: WorkerStatus[];
   /** Bounded state (also the cutover_state_* metrics). */
   state: StateStatus[];
+  /** Mirror circuit breakers, one per route and mirrored upstream once something was mirrored. */
+  mirror_breakers: BreakerView[];
   rollout: R;
   /** The state store: which, where, its schema version, and writes not yet durable. */
   store: {

@@ -10,6 +10,7 @@ import type { Plane, PoolCounts, PoolKind } from "../state/plane.js";
 import type { Runtime } from "../state/runtime.js";
 import type { ServedSink } from "../state/served.js";
 import type { WorkerStatus } from "../state/workers.js";
+import type { BreakerView } from "../state/breakers.js";
 import type { Route } from "../route/table.js";
 import { unbatch, type FromWorker, type ToWorker, type WirePair, type WorkerStats } from "./protocol.js";
 
@@ -218,6 +219,10 @@ export class ClusterPlane implements Plane {
       sum.running += p.running;
     }
     return sum;
+  }
+
+  mirrorBreakers(): BreakerView[] {
+    return this.slots.flatMap((s) => (s.stats?.breakers ?? []).map((b) => ({ ...b, worker: s.slot })));
   }
 
   workers(): WorkerStatus[] {

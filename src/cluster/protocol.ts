@@ -4,6 +4,7 @@
  * arrays and bodies travel without JSON). Pure data, no I/O.
  */
 import type { Config, UpstreamName } from "../config/schema.js";
+import type { BreakerView } from "../state/breakers.js";
 import type { PoolCounts } from "../state/plane.js";
 import type { Served, ServedSink } from "../state/served.js";
 import type { WireResponse } from "../compare/transfer.js";
@@ -50,6 +51,8 @@ export interface WorkerStats {
   mirrorsPending: number;
   /** Live pools by upstream name; mirror pools as `<upstream>:mirror`. */
   pools: Partial<Record<UpstreamName | `${UpstreamName}:mirror`, PoolCounts>>;
+  /** The worker's mirror circuit breakers. */
+  breakers?: BreakerView[];
 }
 
 export type FromWorker =

@@ -145,7 +145,7 @@ export class ClusterWorker {
         t: "report",
         served: this.served.take(),
         pairs,
-        stats: { upgrades, mirrorsPending: p.mirrorsPending(), pools },
+        stats: { upgrades, mirrorsPending: p.mirrorsPending(), pools, breakers: p.mirrorBreakers() },
       },
       () => this.unsent--,
     );

@@ -43,6 +43,21 @@ const upstreamSchema = z
   })
   .strict();
 
+/** The mirror circuit breaker (src/mirror/breaker.ts); per route and mirrored upstream. */
+const breakerSchema = z
+  .object({
+    /** Consecutive failed mirrored exchanges (transport error, garbage, deadline, runaway body) that open it; 0 = off. Default 5. */
+    failures: z.number().int().min(0).max(10_000).default(5),
+    /** First open period; then one probe. Each failed probe doubles it. Default 1s. */
+    open: duration.default(1000),
+    /** Longest open period; closed this long, the period starts again from `open`. Default 60s. */
+    max_open: duration.default(60_000),
+  })
+  .strict()
+  .refine((b) => b.max_open >= b.open, { message: "max_open must be at least open", path: ["max_open"] });
+
+export const BREAKER_DEFAULTS = { failures: 5, open: 1000, max_open: 60_000 };
+
 const mirrorSchema = z
   .object({
     /** Share of matching requests copied to the candidate, 0–100. Default 100. */
@@ -60,6 +75,8 @@ const mirrorSchema = z
     timeout: duration.default(5000),
     /** Also send the request to `legacy-secondary` to learn legacy's own noise. Default: when that upstream exists. */
     secondary: z.boolean().optional(),
+    /** Stop paying for a failing mirror: skip it after consecutive failures, probe, close on success. */
+    breaker: breakerSchema.default(BREAKER_DEFAULTS),
   })
   .strict();
 

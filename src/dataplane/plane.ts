@@ -10,6 +10,7 @@ import type { Plane, PoolCounts, PoolKind } from "../state/plane.js";
 import type { Runtime } from "../state/runtime.js";
 import type { ServedSink } from "../state/served.js";
 import type { WorkerStatus } from "../state/workers.js";
+import type { BreakerView } from "../state/breakers.js";
 import { Classifier } from "./classify.js";
 import { createHandler } from "./http.js";
 import { CertificateReloader, createServer } from "../tls/tls.js";
@@ -115,6 +116,10 @@ export class DataPlane implements Plane {
 
   workers(): WorkerStatus[] {
     return [];
+  }
+
+  mirrorBreakers(): BreakerView[] {
+    return this.mirror.breakers.views();
   }
 
   connections(upstream: UpstreamName, pool: PoolKind = "live"): PoolCounts {

@@ -50,6 +50,10 @@ export class Metrics {
   readonly stateCapped: Counter;
   readonly mirrorAborted: Counter;
   readonly connectionsRefused: Counter;
+  /** Mirror circuit breakers (src/mirror/breaker.ts), by route and mirrored upstream. */
+  readonly mirrorBreakerOpen: Gauge;
+  readonly mirrorBreakerOpened: Counter;
+  readonly mirrorBreakerSkipped: Counter;
   private cells: Cell[][] = [];
 
   constructor() {
@@ -156,6 +160,24 @@ export class Metrics {
       name: "cutover_connections_refused_total",
       help: "Client connections answered 503 and closed at once: max_connections or max_connections_per_ip.",
       labelNames: ["reason"],
+      registers,
+    });
+    this.mirrorBreakerOpen = new Gauge({
+      name: "cutover_mirror_breaker_open",
+      help: "1 while a mirror circuit breaker is open or probing (summed over cluster workers), by route and upstream.",
+      labelNames: ["route", "upstream"],
+      registers,
+    });
+    this.mirrorBreakerOpened = new Counter({
+      name: "cutover_mirror_breaker_opened_total",
+      help: "Times a mirror circuit breaker opened after consecutive failed mirrored exchanges or a failed probe.",
+      labelNames: ["route", "upstream"],
+      registers,
+    });
+    this.mirrorBreakerSkipped = new Counter({
+      name: "cutover_mirror_breaker_skipped_total",
+      help: "Mirrored exchanges not sent to an upstream because its breaker was open (candidate ones also count in cutover_mirror_skipped_total{reason=breaker_open}).",
+      labelNames: ["route", "upstream"],
       registers,
     });
     collectDefaultMetrics({ register: this.registry, prefix: "cutover_process_" });

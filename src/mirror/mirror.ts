@@ -1,12 +1,14 @@
 import type { IncomingMessage } from "node:http";
 import { PassThrough } from "node:stream";
-import { SAFE_METHODS, type MirrorConfig } from "../config/schema.js";
+import { BREAKER_DEFAULTS, SAFE_METHODS, type MirrorConfig } from "../config/schema.js";
 import type { CapturedResponse } from "../diff/types.js";
 import { upstreamPath, type RequestFacts } from "../state/facts.js";
 import type { Runtime } from "../state/runtime.js";
 import type { ResponseObserver } from "../proxy/forward.js";
 import type { Upstream } from "../proxy/upstream.js";
 import type { Route } from "../route/table.js";
+import { outcomeOf } from "./breaker.js";
+import { Breakers, type Admission } from "./breakers.js";
 import { Capture, CaptureHandler } from "./capture.js";
 import { ComparisonQueue } from "./queue.js";
 
@@ -35,13 +37,20 @@ export interface ComparisonSink {
   ): void;
 }
 
-export type SkipReason = "concurrency" | "body_too_large" | "candidate_unhealthy" | "method" | "busy" | "error";
+export type SkipReason =
+  "concurrency" | "body_too_large" | "candidate_unhealthy" | "breaker_open" | "method" | "busy" | "error";
 
 /** Bodies captured per side for comparison; larger answers are compared on their first bytes. */
 export const CAPTURE_CAP = 1 << 20;
 
 /** What the shadow stage of a rollout mirrors on routes without their own `mirror:` settings. */
-const SHADOW_MIRROR: MirrorConfig = { percent: 100, writes: "none", max_body: 1 << 20, timeout: 5000 };
+const SHADOW_MIRROR: MirrorConfig = {
+  percent: 100,
+  writes: "none",
+  max_body: 1 << 20,
+  timeout: 5000,
+  breaker: BREAKER_DEFAULTS,
+};
 
 /**
  * Mirror copies requests on routes with `mirror:` to the candidate (and legacy-secondary) while
@@ -49,7 +58,8 @@ const SHADOW_MIRROR: MirrorConfig = { percent: 100, writes: "none", max_body: 1 
  * (no shared abort) on the upstream's own mirror pool, and is bounded: a concurrency cap, a body
  * cap, a deadline for the whole exchange (`timeout`) and a capture cap past which the upstream's
  * answer is not read; every request served unmirrored is counted by reason so parity rates are
- * never silently biased, and every exchange cut short is counted too.
+ * never silently biased, and every exchange cut short is counted too. A circuit breaker per route
+ * and mirrored upstream (breaker.ts) stops paying for an upstream that keeps failing.
  */
 export class Mirror {
   inflight = 0;
@@ -57,12 +67,14 @@ export class Mirror {
   /** Routes a rollout's shadow stage mirrors, whatever their own config says. */
   private readonly shadow = new Set<number>();
   readonly queue: ComparisonQueue;
+  readonly breakers: Breakers;
 
   constructor(
     private readonly rt: Runtime,
     private readonly sink: ComparisonSink,
   ) {
     this.acc = new Float64Array(rt.table.routes.length);
+    this.breakers = new Breakers(rt.metrics, rt.log);
     this.queue = new ComparisonQueue(Math.max(256, rt.config.diff.max_concurrency * 16), (route: string) =>
       rt.metrics.mirrorSkipped.labels(route, "busy").inc(),
     );
@@ -89,10 +101,14 @@ export class Mirror {
     if (this.inflight >= this.rt.config.diff.max_concurrency) return this.skip(route, "concurrency");
     const len = req.headers["content-length"];
     if (len !== undefined && Number(len) > cfg.max_body) return this.skip(route, "body_too_large");
+    const pass = this.breakers.admit(route, "candidate", cfg.breaker);
+    if (pass === undefined) return this.skip(route, "breaker_open");
 
     this.inflight++;
     const startedAt = facts.startedAt;
-    const secondary = cfg.secondary !== false ? this.rt.upstreams.secondary : undefined;
+    const second = cfg.secondary !== false ? this.rt.upstreams.secondary : undefined;
+    const secondPass = second && this.breakers.admit(route, second.name, cfg.breaker);
+    const secondary = secondPass ? second : undefined;
     let pending = secondary ? 3 : 2;
     const request: MirroredRequest = {
       id: facts.id,
@@ -110,6 +126,9 @@ export class Mirror {
       const l = legacy.result();
       const c = candidate.result();
       const s = secondaryCap?.result();
+      this.judge(route, cfg, "candidate", pass, c, l, bodies?.cut.body === true);
+      if (secondary && secondPass && s)
+        this.judge(route, cfg, secondary.name, secondPass, s, l, bodies?.cut.body === true);
       // The comparison never runs on the client's time: on a worker thread, or queued and drained
       // in small slices when it runs here.
       if (this.sink.offThread) this.sink.compare(request, l, c, s);
@@ -133,6 +152,19 @@ export class Mirror {
     if (secondary && secondaryCap)
       this.send(secondary, "legacy", facts, method, headers, bodies?.copies[1] ?? null, cfg, secondaryCap);
     return bodies ? { observer: legacy, body: bodies.primary } : { observer: legacy };
+  }
+
+  /** judge feeds one side of a finished exchange to its upstream's breaker. */
+  private judge(
+    route: Route,
+    cfg: MirrorConfig,
+    upstream: string,
+    pass: Admission,
+    side: CapturedResponse,
+    legacy: CapturedResponse,
+    bodyCut: boolean,
+  ): void {
+    this.breakers.report(route, upstream, cfg.breaker, pass, outcomeOf(side, legacy.truncated, bodyCut));
   }
 
   private send(
@@ -173,15 +205,22 @@ export class Mirror {
    * the copies never apply backpressure to it, and a body that grows past max_body (chunked, no
    * Content-Length) aborts the copies instead of growing memory.
    */
-  private tee(req: IncomingMessage, cfg: MirrorConfig, n: number): { primary: PassThrough; copies: PassThrough[] } {
+  private tee(
+    req: IncomingMessage,
+    cfg: MirrorConfig,
+    n: number,
+  ): { primary: PassThrough; copies: PassThrough[]; cut: { body: boolean } } {
     // Legacy reads through a pipe, which buffers whatever arrives before undici starts reading and
     // keeps the client's backpressure; the copies ride along on the same 'data' events.
     const primary = new PassThrough();
     req.pipe(primary);
     const outs = Array.from({ length: n }, () => new PassThrough({ highWaterMark: cfg.max_body + 1 }));
     let seen = 0;
+    // The copies cut here end their exchanges for the client's reasons, not the upstream's.
+    const cut = { body: false };
     req.on("data", (chunk: Buffer) => {
       seen += chunk.length;
+      if (seen > cfg.max_body) cut.body = true;
       for (const o of outs) {
         if (seen > cfg.max_body) o.destroy(new Error("mirrored body larger than max_body"));
         else if (!o.destroyed) o.write(chunk);
@@ -191,9 +230,10 @@ export class Mirror {
       for (const o of outs) if (!o.destroyed) o.end();
     });
     req.on("error", () => {
+      cut.body = true;
       for (const o of outs) o.destroy();
     });
-    return { primary, copies: outs };
+    return { primary, copies: outs, cut };
   }
 
   /** setShadow turns mirroring on or off for routes in a rollout's shadow stage. */

@@ -1,5 +1,6 @@
 import type { UpstreamName } from "../config/schema.js";
 import type { Route } from "../route/table.js";
+import type { BreakerView } from "./breakers.js";
 import type { WorkerStatus } from "./workers.js";
 
 /** An upstream's connection-pool counts (undici Pool stats). */
@@ -27,6 +28,8 @@ export interface Plane {
   mirrorsPending(): number;
   /** Cluster worker processes; empty for the in-process data plane. */
   workers(): WorkerStatus[];
+  /** Mirror circuit breakers, per route and mirrored upstream (in cluster mode, per worker). */
+  mirrorBreakers(): BreakerView[];
   /** Connection-pool counts for one upstream's live or mirror pool, summed over whatever serves. */
   connections(upstream: UpstreamName, pool?: PoolKind): PoolCounts;
   /** Turn a rollout's shadow mirroring of these routes on or off. */

@@ -139,6 +139,67 @@ export function Upstreams() {
           </p>
         </section>
       ) : null}
+      {status && status.mirror_breakers.length > 0 ? (
+        <section class="card">
+          <div class="table-wrap">
+            <table class="table table-breakers">
+              <thead>
+                <tr>
+                  <th scope="col">mirror breaker</th>
+                  <th scope="col">upstream</th>
+                  <th scope="col">state</th>
+                  <th scope="col" class="r">
+                    failures (in a row)
+                  </th>
+                  <th scope="col" class="r">
+                    skipped
+                  </th>
+                  <th scope="col" class="r">
+                    opened
+                  </th>
+                  <th scope="col">last failure</th>
+                </tr>
+              </thead>
+              <tbody>
+                {status.mirror_breakers.map((b) => (
+                  <tr key={`${b.route}/${b.upstream}/${b.worker ?? ""}`} data-breaker={`${b.route}/${b.upstream}`}>
+                    <th scope="row">
+                      <span class="route-name">{b.route}</span>
+                      {b.worker === undefined ? null : <span class="sub">worker #{b.worker}</span>}
+                    </th>
+                    <td>{b.upstream}</td>
+                    <td>
+                      <Badge tone={b.state === "closed" ? "ok" : b.state === "open" ? "bad" : "warn"}>{b.state}</Badge>
+                      {b.probe_in_ms === null ? null : <span class="sub"> probe in {fmtInt(b.probe_in_ms)} ms</span>}
+                    </td>
+                    <td class="r num">
+                      {fmtInt(b.failures)} ({fmtInt(b.consecutive_failures)})
+                    </td>
+                    <td class="r num" data-field="skipped">
+                      {fmtInt(b.skipped)}
+                    </td>
+                    <td class="r num">{fmtInt(b.opened)}</td>
+                    <td>
+                      {b.last_failure ? (
+                        <span title={fmtDateTime(Date.parse(b.last_failure.at))}>
+                          <code class="error-code">{b.last_failure.reason}</code>{" "}
+                          <span class="sub">{fmtAgo(Date.parse(b.last_failure.at), now)}</span>
+                        </span>
+                      ) : (
+                        <span class="sub">none</span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <p class="hint card-foot">
+            After consecutive failed mirrored exchanges a breaker opens: that route's mirror to that upstream is skipped
+            (counted) until a probe succeeds. Clients are never affected; failures that were sent are still findings.
+          </p>
+        </section>
+      ) : null}
     </div>
   );
 }

@@ -42,9 +42,26 @@ export async function status(admin: AdminTarget): Promise<CommandResult> {
         ]),
       )
     : "";
+  // Mirror circuit breakers that ever saw a failure (closed ones without any say nothing).
+  const seen = s.mirror_breakers.filter((b) => b.state !== "closed" || b.failures > 0);
+  const breakers = seen.length
+    ? "\n\n" +
+      table(
+        ["MIRROR BREAKER", "UPSTREAM", "STATE", "FAILURES (IN A ROW)", "SKIPPED", "OPENED", "LAST FAILURE"],
+        seen.map((b) => [
+          b.worker === undefined ? b.route : `${b.route} (worker ${b.worker})`,
+          b.upstream,
+          b.state === "open" ? `open, probe in ${b.probe_in_ms ?? 0} ms` : b.state,
+          `${b.failures} (${b.consecutive_failures})`,
+          String(b.skipped),
+          String(b.opened),
+          b.last_failure ? `${b.last_failure.reason} at ${b.last_failure.at}` : "-",
+        ]),
+      )
+    : "";
   return {
     data: s,
-    text: `cutover ${s.version} on ${s.listen}, up ${s.uptime_s}s\n\n${routes}\n\n${ups}${workers}\n\n${ro}`,
+    text: `cutover ${s.version} on ${s.listen}, up ${s.uptime_s}s\n\n${routes}\n\n${ups}${workers}${breakers}\n\n${ro}`,
   };
 }
 
