@@ -104,6 +104,10 @@ export class Gateway implements AdminHost {
       workers > 1
         ? new ClusterPlane(this.runtime, workers, { served: recorder, comparisons })
         : new DataPlane(this.runtime, comparisons, recorder);
+    if (this.plane instanceof DataPlane) {
+      const correlation = this.plane.mirror.correlation;
+      this.parity.stateSources.push(() => correlation.state());
+    }
 
     this.admin = new AdminServer(this);
     registerFindingsApi(this.admin, this);

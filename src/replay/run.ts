@@ -3,18 +3,18 @@ import type { CapturedResponse, DiffKind, DiffOptions } from "../diff/types.js";
 import type { AggregatorOptions } from "../findings/index.js";
 import { HEADER_ID_PREFIX, idHash, setAt } from "../recording/ids.js";
 import type { RecordedRequest } from "../recording/types.js";
-import { REDACTED, redactText } from "../redact/index.js";
+import { REDACTED } from "../redact/index.js";
 import { pathShape } from "../route/shape.js";
 import {
   Correlator,
+  describeSubstitution,
   laterValues,
   mappedDifference,
   mappedPaths,
   parseJsonBody,
   type Mapping,
   type RequestParts,
-  type Substitution,
-} from "./correlate.js";
+} from "../correlate/correlate.js";
 import { ReplayFindings } from "./findings.js";
 import { authProblem, recordedJwt, resign, type AuthProblem, type ResignOptions } from "./jwt.js";
 import { groupByUser } from "./plan.js";
@@ -137,15 +137,6 @@ function recordedAnswer(r: RecordedRequest): CapturedResponse | undefined {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** How a substitution is shown: values longer than 12 characters cut, token-like ones masked. */
-function describe(s: Substitution): string {
-  const show = (v: string): string => {
-    const t = redactText(v).text;
-    return t.length > 12 ? `${t.slice(0, 8)}…` : t;
-  };
-  return `${show(s.legacy)} → ${show(s.candidate)} (${s.where})`;
-}
-
 function headerOf(h: [string, string][], name: string): string | undefined {
   return h.find(([n]) => n === name)?.[1];
 }
@@ -222,7 +213,7 @@ export async function replay(requests: readonly RecordedRequest[], o: ReplayOpti
       legacy: l.status,
       candidate: cand.status,
       real: [],
-      mapped: c.substitutions.map(describe),
+      mapped: c.substitutions.map(describeSubstitution),
     };
     if (sec) outcome.secondary = sec.status;
     const refused = (x: CapturedResponse): boolean => x.status === 401 || x.status === 403;
