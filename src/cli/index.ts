@@ -14,7 +14,7 @@ usage: cutover <command> [options]
                              (SRC: a source directory or file, an OpenAPI file or URL, flask:app.py)
   check -c FILE              validate a config; every problem with its path and line
   run -c FILE [--workers N|auto]   start the gateway (N > 1: cluster workers serve)
-  record -c FILE --out traffic.har the gateway, recording mirrored exchanges to HAR (redacted)
+  record -c FILE --out traffic.har the gateway, recording exchanges to HAR (redacted)
   store migrate [-c FILE]    bring the store's schema up to date (also done on start)
   status                     routes, weights, upstream health, requests per target
   set-weight ROUTE PERCENT   change a route's candidate weight

@@ -43,8 +43,9 @@ export class Parity implements ComparisonSink {
   readonly noise: NoiseModel;
   readonly presets: string[];
   readonly listeners: ParityListener[] = [];
-  /** More bounded state shown with the findings' (the data plane's correlated values). */
+  /** More bounded state shown (and measured) with the findings' (correlated values, the recording). */
   readonly stateSources: (() => StateCount[])[] = [];
+  private readonly reportedExtra = new Map<string, number>();
   compared = 0;
   private readonly diffOptions: DiffOptions;
   /** Findings were loaded from an older store's single document: rewrite as rows, then drop it. */
@@ -302,6 +303,12 @@ export class Parity implements ComparisonSink {
     for (const [k, kind] of Object.entries(CAP_KINDS) as [keyof CapCounts, string][]) {
       if (c[k] > this.reported[k]) m.stateCapped.labels(kind).inc(c[k] - this.reported[k]);
       this.reported[k] = c[k];
+    }
+    for (const s of this.stateSources.flatMap((f) => f())) {
+      set(s.kind, s.entries ?? 0, s.limit);
+      const before = this.reportedExtra.get(s.kind) ?? 0;
+      if (s.capped > before) m.stateCapped.labels(s.kind).inc(s.capped - before);
+      this.reportedExtra.set(s.kind, Math.max(before, s.capped));
     }
   }
 

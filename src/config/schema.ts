@@ -182,11 +182,11 @@ const recordSchema = z
   .object({
     /** HAR file the gateway writes; after a rotation, `<stem>.2.har`, `<stem>.3.har`, … */
     path: z.string().min(1),
-    /** Route names recorded. Default: every route with `mirror:` (recording taps mirrored exchanges). */
+    /** Route names recorded, mirrored or not (unmirrored ones with the served answer). Default: every route with `mirror:`. */
     routes: z.array(z.string()).optional(),
     /** Share of those exchanges recorded, 0–100. Default 100. */
     percent: z.number().min(0).max(100).default(100),
-    /** Bodies (request and answers) are cut at this size. Default 64kib. */
+    /** Bodies (the request's, copied as it streams, and the answers) are cut at this size. Default 64kib. */
     max_body: size.default(64 * 1024),
     /** Start a new file after this many bytes. Default 64mib; 0 never. */
     rotate_size: size.default(64 * 1024 * 1024),

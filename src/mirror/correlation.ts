@@ -11,7 +11,6 @@ import {
 } from "../correlate/correlate.js";
 import { decodeBody } from "../diff/decode.js";
 import type { CapturedResponse } from "../diff/types.js";
-import type { Metrics } from "../metrics/registry.js";
 
 /**
  * Live correlation for `mirror.writes: isolated`: the candidate runs on its own datastore, so it
@@ -24,7 +23,8 @@ import type { Metrics } from "../metrics/registry.js";
  * previous exchange of that user has been learned, learning runs on a later turn of the event
  * loop, and a body is buffered only from the mirror's own copy (already capped at max_body).
  * Bounded: at most `users` users (least recently seen dropped first) with at most `values`
- * mappings each (least recently used dropped first), both counted.
+ * mappings each (least recently used dropped first), both counted (state(), shown in status and
+ * measured in cutover_state_* by the comparison pipeline).
  */
 
 export type CorrelatedSide = "candidate" | "secondary";
@@ -73,7 +73,6 @@ export class Turn {
 
   constructor(
     private readonly maps: UserMaps,
-    private readonly owner: LiveCorrelation,
     private readonly id: string,
   ) {
     this.ready = maps.tail;
@@ -105,7 +104,6 @@ export class Turn {
       for (const s of [...this.subs.candidate, ...this.subs.secondary]) note.mapped.push(describeSubstitution(s));
     } finally {
       this.release();
-      this.owner.observe();
     }
     return note;
   }
@@ -152,12 +150,8 @@ export class Turn {
 export class LiveCorrelation {
   private readonly users = new Map<string, UserMaps>();
   private usersDropped = 0;
-  private reported = { users: 0, values: 0 };
 
-  constructor(
-    readonly limits: CorrelationLimits,
-    private readonly metrics?: Metrics,
-  ) {}
+  constructor(readonly limits: CorrelationLimits) {}
 
   /** turn opens the next mirrored exchange of the user with this bucket key. */
   turn(key: string, id: string): Turn {
@@ -178,7 +172,7 @@ export class LiveCorrelation {
       };
     }
     this.users.set(h, maps);
-    return new Turn(maps, this, id);
+    return new Turn(maps, id);
   }
 
   /** The state counts as status shows them: users and mappings held, their caps, what the caps dropped. */
@@ -198,20 +192,6 @@ export class LiveCorrelation {
         capped: dropped,
       },
     ];
-  }
-
-  /** observe refreshes the state metrics (cutover_state_*); cheap enough per learned exchange at small sizes, else sampled. */
-  observe(): void {
-    const m = this.metrics;
-    if (!m) return;
-    if (this.users.size > 1000 && Math.random() > 0.01) return;
-    for (const s of this.state()) {
-      m.stateEntries.labels(s.kind).set(s.entries ?? 0);
-      m.stateLimit.labels(s.kind).set(s.limit);
-      const key = s.kind === "correlation_users" ? "users" : "values";
-      if (s.capped > this.reported[key]) m.stateCapped.labels(s.kind).inc(s.capped - this.reported[key]);
-      this.reported[key] = Math.max(this.reported[key], s.capped);
-    }
   }
 }
 

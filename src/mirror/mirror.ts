@@ -24,6 +24,15 @@ export interface MirroredRequest {
   key: string | undefined;
   /** With `writes: isolated`: the values substituted and the answer paths they explain (correlation.ts). */
   correlation?: CorrelationNote;
+  /** Set when the recording keeps this exchange: its request body copy, or null (no body). */
+  record?: RecordedBodyCopy | null;
+}
+
+/** A request body as copied for the recording (recording/probe.ts). */
+export interface RecordedBodyCopy {
+  body(): Buffer;
+  /** Cut at record.max_body, or not all arrived. */
+  truncated(): boolean;
 }
 
 /** Where finished exchanges go: the parity pipeline (diff, noise, findings, store). */
@@ -72,17 +81,17 @@ export class Mirror {
       rt.metrics.mirrorSkipped.labels(route, "busy").inc(),
     );
     const lim = rt.config.diff.limits;
-    this.correlation = new LiveCorrelation(
-      { users: lim.correlation_users, values: lim.correlation_values },
-      rt.metrics,
-    );
+    this.correlation = new LiveCorrelation({ users: lim.correlation_users, values: lim.correlation_values });
   }
 
   /**
    * Called before legacy is dispatched. Returns an observer that captures legacy's answer and, for
    * requests with a body, the stream legacy must read instead of `req`; or undefined (not mirrored).
    */
-  begin(req: IncomingMessage, facts: RequestFacts): { observer: ResponseObserver; body?: PassThrough } | undefined {
+  begin(
+    req: IncomingMessage,
+    facts: RequestFacts,
+  ): { observer: ResponseObserver; body?: PassThrough; request: MirroredRequest } | undefined {
     const route = facts.rm.route;
     const cfg = route.config.mirror ?? (this.shadow.has(route.id) ? SHADOW_MIRROR : undefined);
     if (!cfg || facts.decision.target !== "legacy") return undefined;
@@ -162,7 +171,7 @@ export class Mirror {
     };
     sendTo(this.rt.upstreams.candidate, "candidate", bodies?.copies[0] ?? null, candidate);
     if (secondary && secondaryCap) sendTo(secondary, "secondary", bodies?.copies[1] ?? null, secondaryCap);
-    return bodies ? { observer: legacy, body: bodies.primary } : { observer: legacy };
+    return bodies ? { observer: legacy, body: bodies.primary, request } : { observer: legacy, request };
   }
 
   private send(
