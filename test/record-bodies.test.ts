@@ -12,6 +12,7 @@ import { replayCommand } from "../src/cli/commands/replay.js";
 import { validateHar, type Har } from "../src/recording/index.js";
 import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
 import { startGateway, type TestGateway } from "./helpers/gateway.js";
+import { deadPort } from "./helpers/net.js";
 
 // Distinctive, so a hit anywhere is a leak; the card numbers are Luhn-valid test numbers.
 const SECRETS = {
@@ -155,3 +156,39 @@ test(
     assert.deepEqual([...items].sort(), ["201>201", "400>201", "400>422"]);
   },
 );
+
+test("a recorded write the split sends to a dead candidate still fails over to legacy, body and all", async () => {
+  const dead = await deadPort();
+  const dir2 = mkdtempSync(join(tmpdir(), "cutover-record-failover-"));
+  const har = join(dir2, "failover.har");
+  const gw = await startGateway({
+    legacy: flask.url,
+    candidate: dead.url,
+    dir: dir2,
+    body: `
+routes:
+  - name: api
+    match: { path: /api/* }
+    candidate_weight: 100
+record: { path: ${JSON.stringify(har)}, routes: [api] }
+`,
+  });
+  try {
+    const r = await request(`${gw.url}/api/items`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-user-id": "u1" },
+      body: JSON.stringify({ name: "x", qty: 2 }),
+    });
+    assert.equal(r.statusCode, 201);
+    await r.body.dump();
+    await gw.gw.recording?.close();
+    const e = (JSON.parse(readFileSync(har, "utf8")) as Har).log.entries[0];
+    assert.ok(e);
+    assert.equal(e._cutover?.target, "legacy");
+    assert.equal(e.request.postData?.text, '{"name":"x","qty":2}');
+    assert.equal(e.response.status, 201);
+  } finally {
+    await gw.stop();
+    rmSync(dir2, { recursive: true, force: true });
+  }
+});

@@ -144,9 +144,10 @@ class Flight implements ForwardRequest {
   }
 
   // The candidate could not be reached, so the request never left: serving it from legacy is safe
-  // even for writes, and the client never sees the candidate's outage.
+  // even for writes, and the client never sees the candidate's outage. The body is resendable while
+  // the stream handed to the upstream (the client's request, or the recording probe's pipe) is unread.
   onConnectFailure(code: ErrorCode): boolean {
-    if (!this.canFailover || (this.body !== null && this.req.readableDidRead)) return false;
+    if (!this.canFailover || (this.body !== null && this.body.readableDidRead)) return false;
     this.rt.metrics.upstreamErrors.labels("candidate", code).inc();
     this.facts.decision = { ...this.facts.decision, target: "legacy", reason: "candidate_unhealthy" };
     this.send("legacy", true);

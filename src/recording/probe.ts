@@ -1,8 +1,10 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { PassThrough } from "node:stream";
 import type { RecordConfig, RouteConfig } from "../config/schema.js";
 import { Capture } from "../mirror/capture.js";
 import type { MirroredRequest, RecordedBodyCopy } from "../mirror/mirror.js";
+import type { CapturedResponse } from "../diff/types.js";
+import type { ErrorCode } from "../errors/index.js";
 import type { ResponseObserver } from "../proxy/forward.js";
 import type { Route } from "../route/table.js";
 import type { RequestFacts } from "../state/facts.js";
@@ -37,6 +39,51 @@ export class BodyCopy implements RecordedBodyCopy {
   /** Cut at the cap, or the client's body had not all arrived when the exchange was recorded. */
   truncated(): boolean {
     return this.capture.full || !this.capture.done;
+  }
+}
+
+/**
+ * ServedAnswer captures the answer the client is served. A candidate that refused the connection
+ * is retried on legacy (the Flight changes the decision at once, in the same call as the error):
+ * then the error is not the answer, and the retry's answer is captured instead.
+ */
+class ServedAnswer implements ResponseObserver {
+  private capture: Capture;
+  private target: string;
+
+  constructor(
+    private readonly facts: RequestFacts,
+    private readonly cap: number,
+    private readonly done: (answer: CapturedResponse) => void,
+  ) {
+    this.target = facts.decision.target;
+    this.capture = this.fresh();
+  }
+
+  private fresh(): Capture {
+    const c: Capture = new Capture(this.facts.startedAt, this.cap, () => this.done(c.result()));
+    return c;
+  }
+
+  onStart(status: number, headers: IncomingHttpHeaders): void {
+    this.capture.onStart(status, headers);
+  }
+
+  onData(chunk: Buffer): void {
+    this.capture.onData(chunk);
+  }
+
+  onEnd(): void {
+    this.capture.onEnd();
+  }
+
+  onError(code: ErrorCode): void {
+    queueMicrotask(() => {
+      if (this.facts.decision.target !== this.target) {
+        this.target = this.facts.decision.target;
+        this.capture = this.fresh();
+      } else this.capture.onError(code);
+    });
   }
 }
 
@@ -113,9 +160,8 @@ export class RecordingProbe {
     }
     this.counts.inflight++;
     const at = Date.now();
-    const served = new Capture(facts.startedAt, this.cfg.max_body, () => {
+    const served = new ServedAnswer(facts, this.cfg.max_body, (answer) => {
       this.counts.inflight--;
-      const answer = served.result();
       setImmediate(() =>
         this.write({
           id: facts.id,
