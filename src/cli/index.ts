@@ -14,7 +14,7 @@ usage: cutover <command> [options]
                              (SRC: a source directory or file, an OpenAPI file or URL, flask:app.py)
   check -c FILE              validate a config; every problem with its path and line
   run -c FILE [--workers N|auto]   start the gateway (N > 1: cluster workers serve)
-  record -c FILE --out traffic.har the gateway, recording mirrored exchanges to HAR (redacted)
+  record -c FILE --out traffic.har the gateway, recording exchanges to HAR (redacted)
   store migrate [-c FILE]    bring the store's schema up to date (also done on start)
   status                     routes, weights, upstream health, requests per target
   set-weight ROUTE PERCENT   change a route's candidate weight
@@ -31,7 +31,10 @@ usage: cutover <command> [options]
          [--reset CMD | --reset-legacy CMD --reset-candidate CMD] [--runs N]
          [--fail-on status,field_missing,type_changed] [--junit FILE] [--html FILE] [--out FILE]
          [--resign-secret S] [--resign-alg HS256] [--pacing fast|original] [--concurrency N]
-         [--no-correlate]          replay a recording (HAR or .gor) against both sides and diff
+         [--no-correlate] [--state SQL | --state-legacy SQL --state-candidate SQL]
+         [--state-db-legacy DB --state-db-candidate DB [--state-db-secondary DB]]
+                                   replay a recording (HAR or .gor) against both sides and diff;
+                                   with --state, the rows each write left (DB: postgres://… or an SQLite file)
 
 options: -c/--config FILE (default cutover.yaml), --admin URL, --token T, --json, --reason TEXT, -h/--help
 `;
@@ -80,6 +83,12 @@ async function main(argv: string[]): Promise<number> {
       "resign-secret": { type: "string" },
       "resign-alg": { type: "string" },
       "no-correlate": { type: "boolean", default: false },
+      state: { type: "string" },
+      "state-legacy": { type: "string" },
+      "state-candidate": { type: "string" },
+      "state-db-legacy": { type: "string" },
+      "state-db-candidate": { type: "string" },
+      "state-db-secondary": { type: "string" },
     },
   });
   const [command, ...args] = positionals;
@@ -188,6 +197,12 @@ async function main(argv: string[]): Promise<number> {
         resignSecret: values["resign-secret"] ?? process.env.CUTOVER_RESIGN_SECRET,
         resignAlg: values["resign-alg"],
         noCorrelate: values["no-correlate"],
+        state: values.state,
+        stateLegacy: values["state-legacy"],
+        stateCandidate: values["state-candidate"],
+        stateDbLegacy: values["state-db-legacy"],
+        stateDbCandidate: values["state-db-candidate"],
+        stateDbSecondary: values["state-db-secondary"],
         progress: process.stderr.isTTY ? progressBar : undefined,
       });
       break;

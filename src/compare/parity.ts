@@ -43,6 +43,9 @@ export class Parity implements ComparisonSink {
   readonly noise: NoiseModel;
   readonly presets: string[];
   readonly listeners: ParityListener[] = [];
+  /** More bounded state shown (and measured) with the findings' (correlated values, the recording). */
+  readonly stateSources: (() => StateCount[])[] = [];
+  private readonly reportedExtra = new Map<string, number>();
   compared = 0;
   private readonly diffOptions: DiffOptions;
   /** Findings were loaded from an older store's single document: rewrite as rows, then drop it. */
@@ -179,7 +182,10 @@ export class Parity implements ComparisonSink {
       req.route.name,
       maskCards(this.endpointFor(req.method, req.path)).text,
     );
-    const diffs = r.diffs;
+    // A correlated id (`writes: isolated`) shown as each side's own is not a difference.
+    const mapped = req.correlation?.paths;
+    const own = (d: Difference): boolean => !(d.kind === "value_changed" && mapped?.has(d.path));
+    const diffs = mapped?.size ? r.diffs.filter(own) : r.diffs;
     // The request target lets the model tell "same request, different value" (generated) apart.
     // Only equality matters, so the model keeps a digest: a raw target can hold ?api_key=…
     const target = createHash("sha256")
@@ -189,7 +195,7 @@ export class Parity implements ComparisonSink {
     if (r.legacyLeaves) this.noise.observePrepared(template, r.legacyLeaves, target);
     if (secondary) {
       if (r.secondaryLeaves) this.noise.observePrepared(template, r.secondaryLeaves, target);
-      this.noise.observeSecondary(template, r.secondaryDiffs ?? [], diffs);
+      this.noise.observeSecondary(template, (r.secondaryDiffs ?? []).filter(own), diffs);
     }
     const name = req.route.name;
     this.findings.countMirrored(name, template);
@@ -205,6 +211,7 @@ export class Parity implements ComparisonSink {
         requestHeaders: req.headers,
         legacy,
         candidate,
+        ...(req.correlation?.mapped.length ? { mapped: req.correlation.mapped } : {}),
       };
       this.findings.add(exchange, diffs, (d: Difference) => {
         const e = this.noise.explain(template, d);
@@ -275,6 +282,7 @@ export class Parity implements ComparisonSink {
         capped: 0,
       },
       { kind: "differences", entries: null, limit: o.maxDifferences, capped: c.differencesDropped },
+      ...this.stateSources.flatMap((f) => f()),
     ];
   }
 
@@ -295,6 +303,12 @@ export class Parity implements ComparisonSink {
     for (const [k, kind] of Object.entries(CAP_KINDS) as [keyof CapCounts, string][]) {
       if (c[k] > this.reported[k]) m.stateCapped.labels(kind).inc(c[k] - this.reported[k]);
       this.reported[k] = c[k];
+    }
+    for (const s of this.stateSources.flatMap((f) => f())) {
+      set(s.kind, s.entries ?? 0, s.limit);
+      const before = this.reportedExtra.get(s.kind) ?? 0;
+      if (s.capped > before) m.stateCapped.labels(s.kind).inc(s.capped - before);
+      this.reportedExtra.set(s.kind, Math.max(before, s.capped));
     }
   }
 

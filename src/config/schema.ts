@@ -69,6 +69,11 @@ const mirrorSchema = z
      * POST/PUT/PATCH/DELETE cannot double-write; anything else keeps writes unmirrored.
      */
     writes: z.enum(["none", "isolated"]).default("none"),
+    /**
+     * With `writes: isolated`: learn per user which legacy ids, session ids and tokens stand for
+     * which candidate ones and substitute them in that user's later mirrored requests. Default true.
+     */
+    correlate: z.boolean().optional(),
     /** Request bodies larger than this are served unmirrored (and counted). Default 1mib. */
     max_body: size.default(1 << 20),
     /** Deadline for the whole mirrored exchange (not an idle timeout); then it is aborted. Default 5s. */
@@ -179,15 +184,26 @@ const rolloutSchema = z
   })
   .strict();
 
+/** The defaults of `diff.limits` (also used when `diff:` is left out). */
+const DIFF_LIMITS = {
+  findings: 2000,
+  templates: 1000,
+  examples: 1000,
+  differences: 200,
+  noise_templates: 500,
+  correlation_users: 10_000,
+  correlation_values: 256,
+};
+
 const recordSchema = z
   .object({
     /** HAR file the gateway writes; after a rotation, `<stem>.2.har`, `<stem>.3.har`, … */
     path: z.string().min(1),
-    /** Route names recorded. Default: every route with `mirror:` (recording taps mirrored exchanges). */
+    /** Route names recorded, mirrored or not (unmirrored ones with the served answer). Default: every route with `mirror:`. */
     routes: z.array(z.string()).optional(),
     /** Share of those exchanges recorded, 0–100. Default 100. */
     percent: z.number().min(0).max(100).default(100),
-    /** Bodies (request and answers) are cut at this size. Default 64kib. */
+    /** Bodies (the request's, copied as it streams, and the answers) are cut at this size. Default 64kib. */
     max_body: size.default(64 * 1024),
     /** Start a new file after this many bytes. Default 64mib; 0 never. */
     rotate_size: size.default(64 * 1024 * 1024),
@@ -426,9 +442,13 @@ export const configSchema = z
             differences: z.number().int().min(1).max(10_000).default(200),
             /** Route templates the noise model learns; later ones are not learned (stay real). Default 500. */
             noise_templates: z.number().int().min(1).max(100_000).default(500),
+            /** Users whose correlated values (`mirror.writes: isolated`) are kept; the least recently seen go first. Default 10000. */
+            correlation_users: z.number().int().min(1).max(1_000_000).default(10_000),
+            /** Correlated values kept per user; the least recently used go first. Default 256. */
+            correlation_values: z.number().int().min(1).max(100_000).default(256),
           })
           .strict()
-          .default({ findings: 2000, templates: 1000, examples: 1000, differences: 200, noise_templates: 500 }),
+          .default(DIFF_LIMITS),
       })
       .strict()
       .default({
@@ -439,7 +459,7 @@ export const configSchema = z
         retention: 14 * 86_400_000,
         max_concurrency: 64,
         worker: true,
-        limits: { findings: 2000, templates: 1000, examples: 1000, differences: 200, noise_templates: 500 },
+        limits: DIFF_LIMITS,
       }),
     rollout: rolloutSchema.optional(),
     /** Opt-in recording of mirrored exchanges to HAR, redacted before writing (docs/replay.md). */

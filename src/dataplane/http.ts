@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import type { Target } from "../config/schema.js";
 import type { ErrorCode } from "../errors/index.js";
 import type { Mirror } from "../mirror/mirror.js";
+import type { RecordingProbe } from "../recording/probe.js";
 import {
   forward,
   sendError,
@@ -26,8 +27,8 @@ export function metricStatus(r: ForwardResult): number {
 }
 
 /**
- * createHandler builds the HTTP branch of the request path: classify → mirror tee → forward →
- * one served record. Everything the gateway refuses is answered here with a coded error and never
+ * createHandler builds the HTTP branch of the request path: classify → mirror tee → recording
+ * probe → forward → one served record. Everything the gateway refuses is answered here with a coded error and never
  * forwarded (nor recorded as an upstream's answer).
  */
 export function createHandler(
@@ -38,6 +39,7 @@ export function createHandler(
   state: { draining: boolean },
   hashUsers: boolean,
   streams: OpenStreams,
+  probe?: RecordingProbe,
 ) {
   return function handle(req: IncomingMessage, res: ServerResponse): void {
     if (state.draining) res.setHeader("connection", "close");
@@ -56,8 +58,9 @@ export function createHandler(
       return;
     }
     const tee = mirror?.begin(req, facts);
-    const body = facts.hasBody ? (tee?.body ?? req) : null;
-    const flight = new Flight(rt, sink, hashUsers, streams, facts, req, res, body, tee?.observer);
+    const rec = probe?.begin(req, facts, tee);
+    const body = facts.hasBody ? (tee?.body ?? rec?.body ?? req) : null;
+    const flight = new Flight(rt, sink, hashUsers, streams, facts, req, res, body, tee?.observer ?? rec?.observer);
     if (body) flight.watchBody(rt.config.timeouts.client_body);
     flight.send(facts.decision.target);
   };
@@ -141,9 +144,10 @@ class Flight implements ForwardRequest {
   }
 
   // The candidate could not be reached, so the request never left: serving it from legacy is safe
-  // even for writes, and the client never sees the candidate's outage.
+  // even for writes, and the client never sees the candidate's outage. The body is resendable while
+  // the stream handed to the upstream (the client's request, or the recording probe's pipe) is unread.
   onConnectFailure(code: ErrorCode): boolean {
-    if (!this.canFailover || (this.body !== null && this.req.readableDidRead)) return false;
+    if (!this.canFailover || (this.body !== null && this.body.readableDidRead)) return false;
     this.rt.metrics.upstreamErrors.labels("candidate", code).inc();
     this.facts.decision = { ...this.facts.decision, target: "legacy", reason: "candidate_unhealthy" };
     this.send("legacy", true);

@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import type { Socket } from "node:net";
 import type { UpstreamName } from "../config/schema.js";
 import { Mirror, type ComparisonSink } from "../mirror/mirror.js";
+import type { RecordingTap } from "../recording/tap.js";
 import { listen, serverUrl } from "../net/listen.js";
 import { rawError, writeRawResponse } from "../proxy/upgrade.js";
 import { OpenStreams } from "../realtime/streams.js";
@@ -42,6 +43,7 @@ export class DataPlane implements Plane {
     readonly rt: Runtime,
     comparisons: ComparisonSink,
     served: ServedSink,
+    recording?: RecordingTap,
   ) {
     const config = rt.config;
     // The judge clusters by user only during a rollout; otherwise nobody reads the hash.
@@ -65,7 +67,16 @@ export class DataPlane implements Plane {
         connectionsCheckingInterval: Math.min(1000, Math.max(100, config.timeouts.client_headers / 4)),
       },
       config.tls,
-      createHandler(rt, classifier, mirrors ? this.mirror : undefined, served, this.state, hashUsers, this.streams),
+      createHandler(
+        rt,
+        classifier,
+        mirrors ? this.mirror : undefined,
+        served,
+        this.state,
+        hashUsers,
+        this.streams,
+        recording?.probe(rt.table.routes),
+      ),
     );
     this.certs = config.tls && new CertificateReloader(this.server, config.tls, rt.log);
     // One more than the limit, so a request past it is seen (and refused) instead of truncated.

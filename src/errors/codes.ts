@@ -97,6 +97,8 @@ export const ERROR_CODES = {
   CUTOVER_ERR_RECORDING_WRITE: { status: 500, exit: 1, message: "the recording could not be written" },
   CUTOVER_ERR_REPLAY_RESET: { status: 500, exit: 1, message: "a replay reset hook failed" },
   CUTOVER_ERR_REPLAY_RESIGN: { status: 500, exit: 2, message: "a recorded JWT could not be re-signed" },
+  // Replay write effects (state probes).
+  CUTOVER_ERR_REPLAY_STATE: { status: 500, exit: 2, message: "a replay state probe failed" },
 } as const satisfies Record<string, { status: number; exit: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

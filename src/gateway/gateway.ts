@@ -103,7 +103,13 @@ export class Gateway implements AdminHost {
     this.plane =
       workers > 1
         ? new ClusterPlane(this.runtime, workers, { served: recorder, comparisons })
-        : new DataPlane(this.runtime, comparisons, recorder);
+        : new DataPlane(this.runtime, comparisons, recorder, this.recording);
+    if (this.plane instanceof DataPlane) {
+      const correlation = this.plane.mirror.correlation;
+      this.parity.stateSources.push(() => correlation.state());
+    }
+    const recording = this.recording;
+    if (recording) this.parity.stateSources.push(() => recording.state());
 
     this.admin = new AdminServer(this);
     registerFindingsApi(this.admin, this);

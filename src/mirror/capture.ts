@@ -23,10 +23,15 @@ export class Capture implements ResponseObserver {
   done = false;
 
   constructor(
-    private readonly startedAt: number,
+    private startedAt: number,
     private readonly cap: number,
     private readonly onDone: () => void,
   ) {}
+
+  /** rebase: timings count from `t` (a correlated copy waits for the user's previous exchange first). */
+  rebase(t: number): void {
+    this.startedAt = t;
+  }
 
   onStart(status: number, headers: IncomingHttpHeaders): void {
     this.status = status;

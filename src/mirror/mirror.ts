@@ -10,6 +10,7 @@ import type { Route } from "../route/table.js";
 import { outcomeOf } from "./breaker.js";
 import { Breakers, type Admission } from "./breakers.js";
 import { Capture, CaptureHandler } from "./capture.js";
+import { correlatedRequest, LiveCorrelation, type CorrelatedSide, type CorrelationNote } from "./correlation.js";
 import { ComparisonQueue } from "./queue.js";
 
 /** The request side of one mirrored exchange, as the comparison needs it. */
@@ -23,6 +24,17 @@ export interface MirroredRequest {
   headers: Record<string, string | string[] | undefined>;
   /** The bucket key the split used (the user), if any. */
   key: string | undefined;
+  /** With `writes: isolated`: the values substituted and the answer paths they explain (correlation.ts). */
+  correlation?: CorrelationNote;
+  /** Set when the recording keeps this exchange: its request body copy, or null (no body). */
+  record?: RecordedBodyCopy | null;
+}
+
+/** A request body as copied for the recording (recording/probe.ts). */
+export interface RecordedBodyCopy {
+  body(): Buffer;
+  /** Cut at record.max_body, or not all arrived. */
+  truncated(): boolean;
 }
 
 /** Where finished exchanges go: the parity pipeline (diff, noise, findings, store). */
@@ -68,6 +80,8 @@ export class Mirror {
   private readonly shadow = new Set<number>();
   readonly queue: ComparisonQueue;
   readonly breakers: Breakers;
+  /** Per-user learned ids for routes mirrored with `writes: isolated` (correlation.ts). */
+  readonly correlation: LiveCorrelation;
 
   constructor(
     private readonly rt: Runtime,
@@ -78,13 +92,18 @@ export class Mirror {
     this.queue = new ComparisonQueue(Math.max(256, rt.config.diff.max_concurrency * 16), (route: string) =>
       rt.metrics.mirrorSkipped.labels(route, "busy").inc(),
     );
+    const lim = rt.config.diff.limits;
+    this.correlation = new LiveCorrelation({ users: lim.correlation_users, values: lim.correlation_values });
   }
 
   /**
    * Called before legacy is dispatched. Returns an observer that captures legacy's answer and, for
    * requests with a body, the stream legacy must read instead of `req`; or undefined (not mirrored).
    */
-  begin(req: IncomingMessage, facts: RequestFacts): { observer: ResponseObserver; body?: PassThrough } | undefined {
+  begin(
+    req: IncomingMessage,
+    facts: RequestFacts,
+  ): { observer: ResponseObserver; body?: PassThrough; request: MirroredRequest } | undefined {
     const route = facts.rm.route;
     const cfg = route.config.mirror ?? (this.shadow.has(route.id) ? SHADOW_MIRROR : undefined);
     if (!cfg || facts.decision.target !== "legacy") return undefined;
@@ -120,6 +139,11 @@ export class Mirror {
       headers: req.headers,
       key: facts.key,
     };
+    // The candidate on its own datastore mints its own ids: correlate them per user.
+    const turn =
+      cfg.writes === "isolated" && cfg.correlate !== false && facts.key !== undefined
+        ? this.correlation.turn(facts.key, facts.id)
+        : undefined;
     const finished = (): void => {
       if (--pending > 0) return;
       this.inflight--;
@@ -129,6 +153,17 @@ export class Mirror {
       this.judge(route, cfg, "candidate", pass, c, l, bodies?.cut.body === true);
       if (secondary && secondPass && s)
         this.judge(route, cfg, secondary.name, secondPass, s, l, bodies?.cut.body === true);
+      if (turn) {
+        // Learned on a later turn of the event loop, never in the client's answer's callback.
+        setImmediate(() => {
+          request.correlation = turn.finish(l, c, s);
+          deliver(l, c, s);
+        });
+        return;
+      }
+      deliver(l, c, s);
+    };
+    const deliver = (l: CapturedResponse, c: CapturedResponse, s: CapturedResponse | undefined): void => {
       // The comparison never runs on the client's time: on a worker thread, or queued and drained
       // in small slices when it runs here.
       if (this.sink.offThread) this.sink.compare(request, l, c, s);
@@ -139,19 +174,23 @@ export class Mirror {
     const secondaryCap = secondary ? new Capture(startedAt, CAPTURE_CAP, finished) : undefined;
 
     const bodies = facts.hasBody ? this.tee(req, cfg, secondary ? 2 : 1) : undefined;
-    this.send(
-      this.rt.upstreams.candidate,
-      "candidate",
-      facts,
-      method,
-      headers,
-      bodies?.copies[0] ?? null,
-      cfg,
-      candidate,
-    );
-    if (secondary && secondaryCap)
-      this.send(secondary, "legacy", facts, method, headers, bodies?.copies[1] ?? null, cfg, secondaryCap);
-    return bodies ? { observer: legacy, body: bodies.primary } : { observer: legacy };
+    const sendTo = (up: Upstream, side: CorrelatedSide, body: PassThrough | null, cap: Capture): void => {
+      const path = upstreamPath(facts, side === "candidate" ? "candidate" : "legacy", up.basePath);
+      const route = facts.rm.route.name;
+      if (!turn) return this.send(up, route, method, path, headers, body, cfg, cap);
+      // Detached: waits for the user's previous exchange to be learned and for the whole body.
+      correlatedRequest(turn, side, path, headers, body).then(
+        (r) => {
+          if (!r) return cap.onError("CUTOVER_ERR_INTERNAL");
+          cap.rebase(performance.now());
+          this.send(up, route, method, r.path, r.headers, r.body, cfg, cap);
+        },
+        () => cap.onError("CUTOVER_ERR_INTERNAL"),
+      );
+    };
+    sendTo(this.rt.upstreams.candidate, "candidate", bodies?.copies[0] ?? null, candidate);
+    if (secondary && secondaryCap) sendTo(secondary, "secondary", bodies?.copies[1] ?? null, secondaryCap);
+    return bodies ? { observer: legacy, body: bodies.primary, request } : { observer: legacy, request };
   }
 
   /** judge feeds one side of a finished exchange to its upstream's breaker. */
@@ -169,11 +208,11 @@ export class Mirror {
 
   private send(
     upstream: Upstream,
-    target: "legacy" | "candidate",
-    facts: RequestFacts,
+    route: string,
     method: string,
+    path: string,
     headers: string[],
-    body: PassThrough | null,
+    body: PassThrough | Buffer | null,
     cfg: MirrorConfig,
     capture: Capture,
   ): void {
@@ -184,7 +223,7 @@ export class Mirror {
         {
           origin: upstream.origin,
           method: method,
-          path: upstreamPath(facts, target, upstream.basePath),
+          path,
           headers: [...headers, "x-cutover-mirror", "1"],
           body,
           headersTimeout: cfg.timeout,
@@ -192,7 +231,7 @@ export class Mirror {
           idempotent: false,
         },
         new CaptureHandler(capture, cfg.timeout, (why) =>
-          this.rt.metrics.mirrorAborted.labels(facts.rm.route.name, upstream.name, why).inc(),
+          this.rt.metrics.mirrorAborted.labels(route, upstream.name, why).inc(),
         ),
       );
     } catch {

@@ -1,25 +1,30 @@
-import type { Config, RecordConfig } from "../config/schema.js";
+import type { Config, RecordConfig, RouteConfig } from "../config/schema.js";
 import type { CapturedResponse } from "../diff/types.js";
 import type { ComparisonSink, MirroredRequest } from "../mirror/mirror.js";
+import type { Route } from "../route/table.js";
+import { MAX_RECORDING_INFLIGHT, RecordingProbe } from "./probe.js";
 import { HarWriter, type WriterStats } from "./write.js";
 
 /** Journal bytes waiting for the disk before entries are dropped (and counted). */
 const MAX_PENDING = 8 << 20;
 
 /**
- * RecordingTap records mirrored exchanges at the gateway: it sits in front of the comparison sink,
- * passes every exchange on unchanged, and writes the sampled ones of the selected routes (the
- * request, legacy's answer as served, the candidate's answer) to a HAR file. The exchange is
- * finished when it arrives here, and the redaction and serialisation run on a later turn of the
- * event loop (setImmediate), so a client's request never waits for the recording; the writer
- * drops and counts what the disk cannot take. Requests bodies are not captured (the mirror tees
- * them to the upstreams), so recorded writes carry no body yet.
+ * RecordingTap records exchanges at the gateway to a HAR file. Its probe (probe.ts), on the data
+ * plane's request path, picks the sampled exchanges of the selected routes, mirrored or not, and
+ * copies their request bodies (up to record.max_body); an unmirrored one is written with the
+ * served answer. The tap sits in front of the comparison sink, passes every exchange on unchanged,
+ * and writes the mirrored ones the probe marked with legacy's answer as served and the candidate's.
+ * Exchanges are finished when they arrive, and the redaction and serialisation run on a later
+ * turn of the event loop (setImmediate), so a client's request never waits for the recording; the
+ * writer drops and counts what the disk cannot take. In cluster workers there is no probe: the
+ * tap then samples the mirrored exchanges itself, without their request bodies.
  */
 export class RecordingTap implements ComparisonSink {
   private readonly writer: HarWriter;
   private readonly routes: ReadonlySet<string> | undefined;
   private acc = 0;
   sampledOut = 0;
+  private probed: RecordingProbe | undefined;
 
   constructor(
     private readonly inner: ComparisonSink,
@@ -46,6 +51,21 @@ export class RecordingTap implements ComparisonSink {
     return this.writer.stats;
   }
 
+  /** probe makes the request-path side of the recording for a data plane in this process. */
+  probe(routes: readonly Route<RouteConfig>[]): RecordingProbe {
+    this.probed = new RecordingProbe(this.cfg, routes, (x) => this.writer.write(x));
+    return this.probed;
+  }
+
+  /** The recording's bounded parts for status: unmirrored exchanges in capture, the journal. */
+  state(): { kind: string; entries: number | null; limit: number; capped: number }[] {
+    const c = this.probed?.counts;
+    return [
+      { kind: "recording_inflight", entries: c?.inflight ?? 0, limit: MAX_RECORDING_INFLIGHT, capped: c?.busy ?? 0 },
+      { kind: "recording_journal", entries: null, limit: MAX_PENDING, capped: this.writer.stats.dropped },
+    ];
+  }
+
   compare(
     req: MirroredRequest,
     legacy: CapturedResponse,
@@ -53,14 +73,20 @@ export class RecordingTap implements ComparisonSink {
     secondary: CapturedResponse | undefined,
   ): void {
     this.inner.compare(req, legacy, candidate, secondary);
-    if (this.routes && !this.routes.has(req.route.name)) return;
-    // Deterministic sampling, evenly spread, like the mirror's percent.
-    this.acc += this.cfg.percent;
-    if (this.acc < 100) {
-      this.sampledOut++;
-      return;
+    const copy = req.record;
+    if (this.probed) {
+      // The probe chose (and sampled) on the request path.
+      if (copy === undefined) return;
+    } else {
+      if (this.routes && !this.routes.has(req.route.name)) return;
+      // Deterministic sampling, evenly spread, like the mirror's percent.
+      this.acc += this.cfg.percent;
+      if (this.acc < 100) {
+        this.sampledOut++;
+        return;
+      }
+      this.acc -= 100;
     }
-    this.acc -= 100;
     setImmediate(() =>
       this.writer.write({
         id: req.id,
@@ -68,6 +94,7 @@ export class RecordingTap implements ComparisonSink {
         method: req.method,
         target: req.path + req.query,
         headers: req.headers,
+        ...(copy ? { body: copy.body(), bodyTruncated: copy.truncated() } : {}),
         route: req.route.name,
         template: req.route.template.source,
         served: "legacy",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseJson } from "../json/parse.js";
-import { Correlator, laterValues, pairValues } from "./correlate.js";
+import { Correlator, laterValues, pairValues } from "../correlate/correlate.js";
 import { authProblem, recordedJwt, refreshClaims } from "./jwt.js";
 import { groupByUser } from "./plan.js";
 import { parseFailOn } from "./report.js";

@@ -3,22 +3,23 @@ import type { CapturedResponse, DiffKind, DiffOptions } from "../diff/types.js";
 import type { AggregatorOptions } from "../findings/index.js";
 import { HEADER_ID_PREFIX, idHash, setAt } from "../recording/ids.js";
 import type { RecordedRequest } from "../recording/types.js";
-import { REDACTED, redactText } from "../redact/index.js";
+import { REDACTED } from "../redact/index.js";
 import { pathShape } from "../route/shape.js";
 import {
   Correlator,
+  describeSubstitution,
   laterValues,
   mappedDifference,
   mappedPaths,
   parseJsonBody,
   type Mapping,
   type RequestParts,
-  type Substitution,
-} from "./correlate.js";
+} from "../correlate/correlate.js";
 import { ReplayFindings } from "./findings.js";
 import { authProblem, recordedJwt, resign, type AuthProblem, type ResignOptions } from "./jwt.js";
 import { groupByUser } from "./plan.js";
 import { replayAgent, ReplayTarget } from "./send.js";
+import { isWrite, probeAll, type StateProbes } from "./state.js";
 
 export interface ReplayOptions {
   legacy: string;
@@ -38,6 +39,8 @@ export interface ReplayOptions {
   aggregator: Partial<AggregatorOptions>;
   /** Mappings known before the replay starts (imported, or a test's deliberately broken one). */
   seed?: Mapping[];
+  /** SQL probes run on each side after every write; their rows are compared like answers (state.ts). */
+  state?: StateProbes | undefined;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -56,6 +59,8 @@ export interface RequestOutcome {
   mapped: string[];
   /** Set when the request's credentials could not be replayed; it is then not compared. */
   unauthenticated?: AuthProblem;
+  /** After a write with state probes: kinds of the real differences between the sides' rows. */
+  state?: DiffKind[];
 }
 
 export interface ReplayResult {
@@ -135,16 +140,10 @@ function recordedAnswer(r: RecordedRequest): CapturedResponse | undefined {
   };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The endpoint template under which the rows the state probes read are compared. */
+export const STATE_TEMPLATE = "[state]";
 
-/** How a substitution is shown: values longer than 12 characters cut, token-like ones masked. */
-function describe(s: Substitution): string {
-  const show = (v: string): string => {
-    const t = redactText(v).text;
-    return t.length > 12 ? `${t.slice(0, 8)}…` : t;
-  };
-  return `${show(s.legacy)} → ${show(s.candidate)} (${s.where})`;
-}
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function headerOf(h: [string, string][], name: string): string | undefined {
   return h.find(([n]) => n === name)?.[1];
@@ -222,7 +221,7 @@ export async function replay(requests: readonly RecordedRequest[], o: ReplayOpti
       legacy: l.status,
       candidate: cand.status,
       real: [],
-      mapped: c.substitutions.map(describe),
+      mapped: c.substitutions.map(describeSubstitution),
     };
     if (sec) outcome.secondary = sec.status;
     const refused = (x: CapturedResponse): boolean => x.status === 401 || x.status === 403;
@@ -230,17 +229,18 @@ export async function replay(requests: readonly RecordedRequest[], o: ReplayOpti
       outcome.unauthenticated = problem;
       unauthenticated.push({ index: r.index, method: r.method, target: r.target, reason: problem, status: l.status });
     } else {
+      const exchange = {
+        id: r.id,
+        at: r.at || Date.now(),
+        method: r.method,
+        target: r.target,
+        routeName: r.route ?? "replay",
+        template: r.template ?? pathShape(r.target),
+        headers: headerRecord(headers),
+        mapped: outcome.mapped,
+      };
       const v = findings.compare(
-        {
-          id: r.id,
-          at: r.at || Date.now(),
-          method: r.method,
-          target: r.target,
-          routeName: r.route ?? "replay",
-          template: r.template ?? pathShape(r.target),
-          headers: headerRecord(headers),
-          mapped: outcome.mapped,
-        },
+        exchange,
         l,
         cand,
         sec,
@@ -251,6 +251,20 @@ export async function replay(requests: readonly RecordedRequest[], o: ReplayOpti
         recordedAnswer(r),
       );
       outcome.real = [...new Set(v.real)].sort();
+      if (o.state && isWrite(r.method)) {
+        // The write's effect: each side's rows after it, compared like answers (ids mapped alike).
+        // One template for every write's rows: volatile columns are the table's, learned across
+        // all writes; each finding's examples name the write.
+        const rows = await probeAll(o.state);
+        const sv = findings.compare(
+          { ...exchange, template: STATE_TEMPLATE },
+          rows.legacy,
+          rows.candidate,
+          rows.secondary,
+          (d) => mappedDifference(d, toLegacy, toCandidate) || mappedDifference(d, toLegacy, toSecondary),
+        );
+        outcome.state = [...new Set(sv.real)].sort();
+      }
     }
     outcomes.push(outcome);
     o.onProgress?.(++done, requests.length);
@@ -294,7 +308,7 @@ export async function replay(requests: readonly RecordedRequest[], o: ReplayOpti
   const sig = createHash("sha256");
   for (const x of outcomes)
     sig.update(
-      `${x.index} ${x.legacy} ${x.candidate} ${x.secondary ?? ""} ${x.real.join(",")} ${x.mapped.length} ${x.unauthenticated ?? ""}\n`,
+      `${x.index} ${x.legacy} ${x.candidate} ${x.secondary ?? ""} ${x.real.join(",")} ${x.mapped.length} ${x.unauthenticated ?? ""} ${x.state?.join(",") ?? ""}\n`,
     );
   return {
     id: `replay-${new Date(startedAt).toISOString().replace(/[-:]/g, "").slice(0, 15)}-${randomUUID().slice(0, 8)}`,

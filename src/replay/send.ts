@@ -1,7 +1,7 @@
 import { Agent, type Dispatcher } from "undici";
 import type { CapturedResponse } from "../diff/types.js";
 import { upstreamErrorCode } from "../proxy/errors.js";
-import type { RequestParts } from "./correlate.js";
+import type { RequestParts } from "../correlate/correlate.js";
 
 /** Bodies kept per answer for comparison, as the mirror does; larger answers are compared on their first bytes. */
 export const REPLAY_CAPTURE_CAP = 1 << 20;

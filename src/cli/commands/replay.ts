@@ -9,6 +9,7 @@ import { checkResign } from "../../replay/jwt.js";
 import { DEFAULT_REPLAY_KEYS } from "../../replay/plan.js";
 import { failing, junit, parseFailOn, runReset } from "../../replay/report.js";
 import { replay, type ReplayOptions, type ReplayResult } from "../../replay/run.js";
+import { closeAll, openState, type StateProbes } from "../../replay/state.js";
 import { openStore } from "../../store/open.js";
 import { table, type CommandResult } from "../output.js";
 
@@ -34,6 +35,14 @@ export interface ReplayArgs {
   resignSecret?: string | undefined;
   resignAlg?: string | undefined;
   noCorrelate?: boolean | undefined;
+  /** SQL probe run on both sides after each write; or one per side. */
+  state?: string | undefined;
+  stateLegacy?: string | undefined;
+  stateCandidate?: string | undefined;
+  /** Each side's database: a PostgreSQL URL, `sqlite:PATH` or a file path. */
+  stateDbLegacy?: string | undefined;
+  stateDbCandidate?: string | undefined;
+  stateDbSecondary?: string | undefined;
   progress?: ((done: number, total: number) => void) | undefined;
 }
 
@@ -94,6 +103,24 @@ export function replayOptions(a: ReplayArgs, config: Config | undefined): Replay
   };
 }
 
+/** stateProbes: the write-effect probes asked for, or undefined; every half-given setting is a usage error. */
+export function stateProbes(a: ReplayArgs): StateProbes | undefined {
+  const sqlL = a.stateLegacy ?? a.state;
+  const sqlC = a.stateCandidate ?? a.state;
+  const any = sqlL ?? sqlC ?? a.stateDbLegacy ?? a.stateDbCandidate ?? a.stateDbSecondary;
+  if (any === undefined) return undefined;
+  if (!sqlL || !sqlC || !a.stateDbLegacy || !a.stateDbCandidate)
+    throw new CutoverError(
+      "CUTOVER_ERR_USAGE",
+      "write effects need --state SQL (or --state-legacy and --state-candidate) and --state-db-legacy and --state-db-candidate",
+    );
+  return {
+    legacy: { side: openState(a.stateDbLegacy, "legacy"), sql: sqlL },
+    candidate: { side: openState(a.stateDbCandidate, "candidate"), sql: sqlC },
+    ...(a.stateDbSecondary ? { secondary: { side: openState(a.stateDbSecondary, "secondary"), sql: sqlL } } : {}),
+  };
+}
+
 async function resetAll(a: ReplayArgs): Promise<void> {
   if (a.reset) await runReset(a.reset, "--reset");
   await Promise.all([
@@ -134,9 +161,19 @@ export async function replayCommand(a: ReplayArgs): Promise<CommandResult> {
   const requests = readRecording(a.file);
   const runs = int(a.runs, "--runs", 1, 1);
   const results: ReplayResult[] = [];
-  for (let i = 0; i < runs; i++) {
-    await resetAll(a);
-    results.push(await replay(requests, { ...opts, ...(a.progress ? { onProgress: a.progress } : {}) }));
+  const state = stateProbes(a);
+  if (state?.secondary && !opts.secondary)
+    throw new CutoverError(
+      "CUTOVER_ERR_USAGE",
+      "--state-db-secondary needs --legacy-secondary (the replay writes there)",
+    );
+  try {
+    for (let i = 0; i < runs; i++) {
+      await resetAll(a);
+      results.push(await replay(requests, { ...opts, state, ...(a.progress ? { onProgress: a.progress } : {}) }));
+    }
+  } finally {
+    await closeAll(state);
   }
   const r = results[results.length - 1] as ReplayResult;
   const deterministic = results.every((x) => x.signature === r.signature);

@@ -1,6 +1,7 @@
 import { ExactNumber, parseJsonLossless } from "../json/parse.js";
 import { stringifyJson } from "../diff/json-stringify.js";
 import type { Difference } from "../diff/types.js";
+import { redactText } from "../redact/index.js";
 
 /**
  * Correlated values: ids, slugs, session ids and tokens that legacy and the candidate generate
@@ -17,6 +18,8 @@ export interface Mapping {
   /** The JSON path it was learned at, and the request that taught it. */
   path: string;
   from: string;
+  /** Set once a later request carried the legacy value and it was substituted. */
+  used?: boolean;
 }
 
 /** A substitution made in one request: which legacy value became which candidate value, and where. */
@@ -24,6 +27,15 @@ export interface Substitution {
   legacy: string;
   candidate: string;
   where: string;
+}
+
+/** How a substitution is shown: token-like values masked, values longer than 12 characters cut. */
+export function describeSubstitution(s: Substitution): string {
+  const show = (v: string): string => {
+    const t = redactText(v).text;
+    return t.length > 12 ? `${t.slice(0, 8)}…` : t;
+  };
+  return `${show(s.legacy)} → ${show(s.candidate)} (${s.where})`;
 }
 
 /** The parts of a request a substitution can touch. */
@@ -106,6 +118,11 @@ export class Correlator {
   private readonly map = new Map<string, Mapping>();
   /** The other way: a live value back to the recorded value it stands for. */
   private readonly back = new Map<string, string>();
+  /** Mappings pushed out by the cap (the oldest go first). */
+  evicted = 0;
+
+  /** At most `max` mappings; past it the least recently learned or used one is dropped. */
+  constructor(private readonly max = MAX_MAPPINGS) {}
 
   get size(): number {
     return this.map.size;
@@ -118,9 +135,25 @@ export class Correlator {
   /** add records one correspondence directly (tests; imported mappings). */
   add(m: Mapping): void {
     if (m.legacy === m.candidate) return;
-    if (this.map.size >= MAX_MAPPINGS && !this.map.has(m.legacy)) return;
+    const old = this.map.get(m.legacy);
+    if (old) {
+      this.map.delete(m.legacy);
+      if (this.back.get(old.candidate) === m.legacy) this.back.delete(old.candidate);
+    } else if (this.map.size >= this.max) {
+      const [oldest] = this.map.values();
+      if (oldest) {
+        this.map.delete(oldest.legacy);
+        if (this.back.get(oldest.candidate) === oldest.legacy) this.back.delete(oldest.candidate);
+        this.evicted++;
+      }
+    }
     this.map.set(m.legacy, m);
     this.back.set(m.candidate, m.legacy);
+  }
+
+  /** The mapping of a legacy value, if any. */
+  lookup(legacy: string): Mapping | undefined {
+    return this.map.get(legacy);
   }
 
   /** keyOf: the value this live value was mapped from, if any. */
@@ -158,10 +191,14 @@ export class Correlator {
     if (this.map.size === 0) return { request: req, substitutions: [] };
     const subs: Substitution[] = [];
     const swap = (value: string, where: string): string => {
-      const c = this.get(value);
-      if (c === undefined) return value;
-      subs.push({ legacy: value, candidate: c, where });
-      return c;
+      const m = this.map.get(value);
+      if (m === undefined) return value;
+      m.used = true;
+      // Used: it is now the most recent (the cap drops the least recently used first).
+      this.map.delete(value);
+      this.map.set(value, m);
+      subs.push({ legacy: value, candidate: m.candidate, where });
+      return m.candidate;
     };
     const q = req.target.indexOf("?");
     const path = q === -1 ? req.target : req.target.slice(0, q);
