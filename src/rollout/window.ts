@@ -1,7 +1,7 @@
 import type { Target } from "../config/schema.js";
 import { LatencyHistogram, type HistogramSnapshot } from "../stats/histogram.js";
 import { UserSample, hashUser, type UserSampleSnapshot } from "../stats/user-sample.js";
-import type { CoverageCounts } from "./wire.js";
+import type { CoverageCounts, EndpointCoverage } from "./wire.js";
 
 /**
  * The judge's window: what both targets did since the stage began (minus warm-up), kept in
@@ -19,7 +19,9 @@ import type { CoverageCounts } from "./wire.js";
  *   users above it (see stats/user-sample.ts), so it stays a uniform random sample of users.
  *   Totals (n, errors, statuses, histogram) always count every request; only the per-user
  *   structure the clustering corrections need is sampled;
- * - parity: per route {n, mismatches, last ids}; coverage: per route cumulative counts.
+ * - parity: per route {n, mismatches, last ids}; coverage: per route cumulative counts, and per
+ *   endpoint ("METHOD /template") at most `maxEndpoints` (default 1,024) entries, later ones
+ *   counted under "(other endpoints)" (`endpointsFolded` says how many requests).
  *
  * `reset()` starts a new stage window but keeps the coverage tallies, which span the whole
  * rollout (route coverage is judged "before the last stage", over every stage). `reset({ from })`
@@ -43,6 +45,8 @@ export interface RequestSample {
   at: number;
   /** Request id, kept as an example when the request is an error, slow or unusual. */
   id?: string;
+  /** The endpoint ("METHOD /template"): coverage is also counted per endpoint. */
+  endpoint?: string;
 }
 
 export interface ParitySample {
@@ -57,10 +61,18 @@ export interface WindowOptions {
   firstK: number;
   maxRoutes: number;
   examples: number;
+  maxEndpoints?: number;
 }
 
-export const DEFAULT_WINDOW_OPTIONS: WindowOptions = { maxUsers: 1024, firstK: 8, maxRoutes: 256, examples: 5 };
+export const DEFAULT_WINDOW_OPTIONS: WindowOptions = {
+  maxUsers: 1024,
+  firstK: 8,
+  maxRoutes: 256,
+  examples: 5,
+  maxEndpoints: 1024,
+};
 export const OTHER_ROUTE = "(other)";
+export const OTHER_ENDPOINT = "(other endpoints)";
 
 /** One (route, channel) accumulator. Read-only to everyone but the window. */
 export class WindowCell {
@@ -134,7 +146,7 @@ export interface ParityCounts {
   ids: string[];
 }
 
-export type { CoverageCounts } from "./wire.js";
+export type { CoverageCounts, EndpointCoverage } from "./wire.js";
 
 export interface CellSnapshot {
   route: string;
@@ -158,6 +170,9 @@ export interface WindowSnapshot {
   cells: CellSnapshot[];
   parity: ({ route: string } & ParityCounts)[];
   coverage: ({ route: string } & CoverageCounts)[];
+  /** Per endpoint (absent in windows stored before endpoints were counted). */
+  endpoints?: ({ endpoint: string } & EndpointCoverage)[];
+  endpointsFolded?: number;
 }
 
 export class Window {
@@ -165,6 +180,9 @@ export class Window {
   private readonly cellMap = new Map<string, WindowCell>();
   private readonly parityMap = new Map<string, ParityCounts>();
   private readonly coverageMap = new Map<string, CoverageCounts>();
+  private readonly endpointMap = new Map<string, EndpointCoverage>();
+  /** Requests counted under OTHER_ENDPOINT because `maxEndpoints` endpoints were tracked. */
+  endpointsFolded = 0;
   /** Stage samples before this time are ignored (see reset). */
   from = -Infinity;
 
@@ -178,10 +196,19 @@ export class Window {
     const channel: Channel = s.mirrored ? `${s.target}:mirror` : s.target;
     if (s.at >= this.from) this.cellFor(route, channel).add(s, hashUser(s.user));
     const cov = this.coverageFor(route);
+    const ep = s.endpoint === undefined ? undefined : this.endpointFor(route, s.endpoint);
     if (s.target === "legacy") {
-      if (!s.mirrored) cov.legacy++;
-    } else if (s.mirrored) cov.mirrored++;
-    else cov.candidate++;
+      if (!s.mirrored) {
+        cov.legacy++;
+        if (ep) ep.legacy++;
+      }
+    } else if (s.mirrored) {
+      cov.mirrored++;
+      if (ep) ep.mirrored++;
+    } else {
+      cov.candidate++;
+      if (ep) ep.candidate++;
+    }
   }
 
   /** Record one mirrored comparison (after noise filtering): did the answers differ? */
@@ -212,7 +239,11 @@ export class Window {
     this.cellMap.clear();
     this.parityMap.clear();
     this.from = opts.from ?? -Infinity;
-    if (opts.coverage) this.coverageMap.clear();
+    if (opts.coverage) {
+      this.coverageMap.clear();
+      this.endpointMap.clear();
+      this.endpointsFolded = 0;
+    }
   }
 
   /** Total requests recorded in the window for a channel (all routes). */
@@ -236,6 +267,11 @@ export class Window {
 
   coverage(): ReadonlyMap<string, CoverageCounts> {
     return this.coverageMap;
+  }
+
+  /** Cumulative counts per endpoint since the rollout began (same life as `coverage()`). */
+  endpointCoverage(): ReadonlyMap<string, EndpointCoverage> {
+    return this.endpointMap;
   }
 
   /** Every route that appears in the window, its parity or its coverage, sorted. */
@@ -263,6 +299,13 @@ export class Window {
       mine.candidate += c.candidate;
       mine.mirrored += c.mirrored;
     }
+    for (const [endpoint, c] of o.endpointMap) {
+      const mine = this.endpointFor(c.route, endpoint);
+      mine.legacy += c.legacy;
+      mine.candidate += c.candidate;
+      mine.mirrored += c.mirrored;
+    }
+    this.endpointsFolded += o.endpointsFolded;
   }
 
   snapshot(): WindowSnapshot {
@@ -284,6 +327,8 @@ export class Window {
       })),
       parity: [...this.parityMap].map(([route, p]) => ({ route, n: p.n, mismatches: p.mismatches, ids: [...p.ids] })),
       coverage: [...this.coverageMap].map(([route, c]) => ({ route, ...c })),
+      endpoints: [...this.endpointMap].map(([endpoint, c]) => ({ endpoint, ...c })),
+      endpointsFolded: this.endpointsFolded,
     };
   }
 
@@ -307,6 +352,10 @@ export class Window {
     for (const c of s.coverage) {
       w.coverageMap.set(c.route, { legacy: c.legacy, candidate: c.candidate, mirrored: c.mirrored });
     }
+    for (const e of s.endpoints ?? []) {
+      w.endpointMap.set(e.endpoint, { route: e.route, legacy: e.legacy, candidate: e.candidate, mirrored: e.mirrored });
+    }
+    w.endpointsFolded = s.endpointsFolded ?? 0;
     return w;
   }
 
@@ -331,6 +380,20 @@ export class Window {
       c = new WindowCell(route, channel, this.options);
       this.cellMap.set(key, c);
     }
+    return c;
+  }
+
+  private endpointFor(route: string, endpoint: string): EndpointCoverage {
+    let c = this.endpointMap.get(endpoint);
+    if (c) return c;
+    if (this.endpointMap.size >= (this.options.maxEndpoints ?? 1024)) {
+      this.endpointsFolded++;
+      endpoint = OTHER_ENDPOINT;
+      c = this.endpointMap.get(endpoint);
+      if (c) return c;
+    }
+    c = { route, legacy: 0, candidate: 0, mirrored: 0 };
+    this.endpointMap.set(endpoint, c);
     return c;
   }
 
