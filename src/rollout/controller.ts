@@ -157,7 +157,13 @@ export class RolloutController {
       id: req.id,
       ...(endpoint !== undefined ? { endpoint } : {}),
     });
-    this.window.recordParity({ route: req.route.name, mismatch, at, id: req.id });
+    this.window.recordParity({
+      route: req.route.name,
+      mismatch,
+      at,
+      id: req.id,
+      ...(endpoint !== undefined ? { endpoint } : {}),
+    });
   }
 
   private apply(res: TransitionResult): void {

@@ -95,3 +95,27 @@ test("a window stored before endpoints were counted keeps the per-route gate", (
   const c = coverageOf(Window.fromSnapshot(snap));
   assert.match(c.summary, /routes legacy served more than 5 times/);
 });
+
+test("parity is pooled over the routes but counted per endpoint: the check names the endpoints that differed", () => {
+  const w = new Window();
+  send(w, 40, { endpoint: "GET /items" });
+  send(w, 40, { endpoint: "GET /items", target: "candidate", mirrored: true });
+  for (let i = 0; i < 30; i++) w.recordParity({ route: "api", endpoint: "GET /items", mismatch: false, at: 2000 });
+  for (let i = 0; i < 10; i++)
+    w.recordParity({ route: "api", endpoint: "POST /items", mismatch: i < 4, at: 2000, id: `p${i}` });
+  w.recordParity({ route: "elsewhere", endpoint: "GET /other", mismatch: true, at: 2000 });
+  const stored = Window.fromSnapshot(JSON.parse(JSON.stringify(w.snapshot())) as WindowSnapshot);
+  assert.deepEqual(stored.endpointParity().get("POST /items"), { route: "api", n: 10, mismatches: 4 });
+  const v = judge({
+    window: stored,
+    stage: { index: 0, value: "shadow", count: 3, startedAt: 0, warmupUntil: 0 },
+    now: 1_800_000,
+    config: CONFIG,
+    routes: ["api"],
+  });
+  const parity = v.checks.find((c) => c.name === "parity" && c.kind === "guardrail");
+  assert.match(parity?.summary ?? "", /4 of 40 comparisons .*\(by endpoint: POST \/items 4 of 10\)/);
+  assert.equal(parity?.numbers.endpoints_differing, 1, "GET /other is not one of the rollout's routes");
+  stored.reset();
+  assert.equal(stored.endpointParity().size, 0, "parity is per stage");
+});

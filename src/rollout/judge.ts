@@ -100,6 +100,7 @@ export function judge(input: JudgeInput): Verdict {
     cand: routes.map((r) => window.cell(r, channel)),
     base: routes.map((r) => window.cell(r, "legacy")),
     parity: routes.map((r) => window.parity(r)),
+    ...endpointParityOf(window, routes),
     window,
     policy,
     metric: { ...policy, z },
@@ -178,6 +179,12 @@ export function judge(input: JudgeInput): Verdict {
   const examples = [...new Set([...tripped, ...guards].flatMap((g) => g.check.examples ?? []))].slice(0, 10);
   const checks = [...guards.map((g) => g.check), ...gates, ...info];
   return { ...head, outcome, reasons, checks, elapsedMs: elapsed, timedOut, ...(eta ? { eta } : {}), examples };
+}
+
+function endpointParityOf(window: Window, routes: readonly string[]): Pick<Ctx, "endpointParity"> {
+  const within = new Set(routes);
+  const list = [...window.endpointParity()].filter(([, c]) => within.has(c.route));
+  return list.length ? { endpointParity: list } : {};
 }
 
 function toWindow(w: JudgeInput["window"]): Window {
