@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { getToken, onTokenChange, setToken } from "./api";
 import { startLive, stopLive, useLive } from "./live";
+import { CoveragePage } from "./pages/Coverage";
 import { FindingsPage } from "./pages/Findings";
 import { Login } from "./pages/Login";
 import { Overview } from "./pages/Overview";
@@ -69,6 +70,7 @@ export function App() {
       <main id="main" class="main" tabIndex={-1}>
         {route.page === "overview" && <Overview />}
         {route.page === "findings" && <FindingsPage selected={route.arg} />}
+        {route.page === "coverage" && <CoveragePage />}
         {route.page === "rollout" && <RolloutPage />}
         {route.page === "upstreams" && <Upstreams />}
       </main>

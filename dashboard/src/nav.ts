@@ -2,6 +2,7 @@
 export const PAGES = [
   { id: "overview", label: "Overview" },
   { id: "findings", label: "Findings" },
+  { id: "coverage", label: "Coverage" },
   { id: "rollout", label: "Rollout" },
   { id: "upstreams", label: "Upstreams" },
 ] as const;

@@ -59,7 +59,12 @@ export function registerFindingsApi(admin: AdminServer, gw: AdminHost): void {
     parity.persist(true);
     return f;
   });
-  const report = () => buildReport(parity.findings, { presets: parity.presets, title: "cutover parity report" });
+  const report = () =>
+    buildReport(parity.findings, {
+      presets: parity.presets,
+      title: "cutover parity report",
+      ...(gw.coverage ? { coverage: gw.coverage.view() } : {}),
+    });
   admin.route("GET", "/api/report.json", () => report());
   admin.route("GET", "/api/report.html", (_r, res) => {
     const html = renderHtmlReport(report());

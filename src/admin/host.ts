@@ -1,5 +1,6 @@
 import type { Parity } from "../compare/parity.js";
 import type { Config } from "../config/schema.js";
+import type { CoverageSource } from "../coverage/index.js";
 import type { RolloutController } from "../rollout/controller.js";
 import type { Plane } from "../state/plane.js";
 import type { Runtime } from "../state/runtime.js";
@@ -14,6 +15,8 @@ export interface AdminHost {
   readonly runtime: Runtime;
   readonly plane: Plane;
   readonly parity: Parity;
+  /** The coverage matrix per endpoint. */
+  readonly coverage?: CoverageSource;
   readonly rollout: RolloutController | undefined;
   /** The data-plane URL. */
   readonly url: string;

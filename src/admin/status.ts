@@ -36,7 +36,7 @@ export function buildStatus(gw: AdminHost): Status<RolloutView> {
     }),
     open_upgrades: gw.plane.openUpgrades(),
     workers: gw.plane.workers(),
-    state: gw.parity.stateView(),
+    state: [...gw.parity.stateView(), ...(gw.coverage?.stateView() ?? [])],
     mirror_breakers: gw.plane.mirrorBreakers(),
     rollout: rolloutView(gw),
     store: rt.store.info(),

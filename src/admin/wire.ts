@@ -37,7 +37,7 @@ export interface UpstreamStatus {
 
 /** One bounded piece of control-plane state: what it holds, its cap, what the cap turned away. */
 export interface StateStatus {
-  /** findings, templates (route states; the rest fold into {other}), examples, noise_templates, differences (per exchange). */
+  /** findings, templates (route states; the rest fold into {other}), examples, noise_templates, differences (per exchange), endpoints (coverage rows; the rest fold into "(other endpoints)"). */
   kind: string;
   entries: number | null;
   limit: number;

@@ -23,6 +23,7 @@ usage: cutover <command> [options]
   history                    every rollout decision with its reason
   findings [--route R] [--examples] [--all]   differences found on mirrored traffic
   report --html FILE | --out FILE.json        the parity report, one self-contained file
+  coverage [--route R]       per endpoint: seen, mirrored, compared, differing, served by the candidate
   accept FINDING --reason R  mark a finding as intended (kept with who and why)
   bench (FILE.har | --urls FILE) --legacy URL --candidate URL [--rounds 3] [--concurrency 1,10,50]
         [--rate 100,500] [--duration 10s] [--html FILE] [--legacy-proc|--candidate-proc PID|NAME|port:N]
@@ -156,6 +157,9 @@ async function main(argv: string[]): Promise<number> {
       result = await (
         await import("./commands/findings.js")
       ).findings(admin(), { route: values.route, examples: values.examples, all: values.all });
+      break;
+    case "coverage":
+      result = await (await import("./commands/coverage.js")).coverage(admin(), { route: values.route });
       break;
     case "report":
       result = await (await import("./commands/findings.js")).report(admin(), { html: values.html, out: values.out });

@@ -5,6 +5,8 @@ import { ServedBatcher, unbatch } from "./protocol.js";
 
 const served = (i: number): Served => ({
   route: i % 3,
+  method: i % 4 ? "GET" : "POST",
+  path: `/items/${i % 10}`,
   target: i % 2 ? "candidate" : "legacy",
   status: 200 + (i % 5),
   metricStatus: i % 7 ? 200 + (i % 5) : 499,
@@ -19,7 +21,8 @@ test("a served batch round-trips through structured clone, growing past its firs
   const sent = Array.from({ length: 1000 }, (_, i) => served(i));
   for (const s of sent) b.served(s);
   const batch = structuredClone(b.take());
-  assert.equal(batch.nums.length, 6 * 1000, "sent exactly sized");
+  assert.equal(batch.nums.length, 7 * 1000, "sent exactly sized");
+  assert.equal(batch.lines.length, 15, "each distinct request line is sent once per batch (10 GET, 5 POST)");
   const got: Served[] = [];
   unbatch(batch, { served: (s) => got.push(s) });
   assert.deepEqual(got, sent);

@@ -66,19 +66,24 @@ export type FromWorker =
 
 /**
  * ServedBatch is many Served records in columns: one Float64Array for the numbers (cloned as one
- * block) and two string arrays, which stay empty unless a rollout needs users and ids.
+ * block), the distinct request lines ("METHOD /path") of the batch, each sent once and referred
+ * to by index (a hot endpoint costs one string per batch, not one per request), and two string
+ * arrays, which stay empty unless a rollout needs users and ids.
  */
 export interface ServedBatch {
   n: number;
   nums: Float64Array;
+  lines: string[];
   users: string[];
   ids: string[];
 }
 
-const FIELDS = 6;
+const FIELDS = 7;
 
 export class ServedBatcher implements ServedSink {
   private nums = new Float64Array(FIELDS * 256);
+  private lines: string[] = [];
+  private lineIndex = new Map<string, number>();
   private users: string[] = [];
   private ids: string[] = [];
   n = 0;
@@ -99,6 +104,14 @@ export class ServedBatcher implements ServedSink {
     a[o + 3] = s.metricStatus;
     a[o + 4] = s.failed ? 1 : 0;
     a[o + 5] = s.ms;
+    const line = `${s.method} ${s.path}`;
+    let li = this.lineIndex.get(line);
+    if (li === undefined) {
+      li = this.lines.length;
+      this.lines.push(line);
+      this.lineIndex.set(line, li);
+    }
+    a[o + 6] = li;
     if (this.withUsers) {
       this.users.push(s.user);
       this.ids.push(s.id);
@@ -108,8 +121,16 @@ export class ServedBatcher implements ServedSink {
 
   /** take returns the batch so far (exactly sized) and starts a new one. */
   take(): ServedBatch {
-    const batch = { n: this.n, nums: this.nums.slice(0, this.n * FIELDS), users: this.users, ids: this.ids };
+    const batch = {
+      n: this.n,
+      nums: this.nums.slice(0, this.n * FIELDS),
+      lines: this.lines,
+      users: this.users,
+      ids: this.ids,
+    };
     this.n = 0;
+    this.lines = [];
+    this.lineIndex = new Map();
     this.users = [];
     this.ids = [];
     return batch;
@@ -121,8 +142,12 @@ export function unbatch(b: ServedBatch, sink: ServedSink): void {
   const a = b.nums;
   for (let i = 0; i < b.n; i++) {
     const o = i * FIELDS;
+    const line = b.lines[a[o + 6] ?? 0] ?? "";
+    const sp = line.indexOf(" ");
     sink.served({
       route: a[o] ?? 0,
+      method: line.slice(0, Math.max(0, sp)),
+      path: line.slice(sp + 1),
       target: a[o + 1] === 1 ? "candidate" : "legacy",
       status: a[o + 2] ?? 0,
       metricStatus: a[o + 3] ?? 0,

@@ -23,8 +23,13 @@ export interface StateCount {
   capped: number;
 }
 
-/** What the judge hears about each comparison: the request, whether it really differed, the candidate's answer. */
-export type ParityListener = (req: MirroredRequest, mismatch: boolean, candidate: CapturedResponse) => void;
+/** What the judge hears about each comparison: the request, whether it really differed, the candidate's answer, the endpoint key. */
+export type ParityListener = (
+  req: MirroredRequest,
+  mismatch: boolean,
+  candidate: CapturedResponse,
+  endpoint: string,
+) => void;
 
 const PERSIST_EVERY_MS = 5000;
 // The noise model is one bounded document (maxTemplates × maxPathsPerRoute): written every 12th tick.
@@ -140,6 +145,11 @@ export class Parity implements ComparisonSink {
     return this.resolver.resolve(method, path);
   }
 
+  /** The endpoint key findings are stored under (a card number in a literal segment masked): coverage uses the same. */
+  endpointKey(method: string, path: string): string {
+    return maskCards(this.endpointFor(method, path)).text;
+  }
+
   /** Adds endpoint templates read from `endpoints:` sources (the gateway loads them at start). */
   useEndpoints(templates: readonly EndpointTemplate[]): void {
     this.resolver = endpointResolverFor(this.config.routes, templates);
@@ -178,10 +188,7 @@ export class Parity implements ComparisonSink {
   private apply(req: MirroredRequest, job: PairJob, r: PairResult): void {
     const { legacy, candidate, secondary } = job;
     // The endpoint key holds no user data by construction; a card number in a literal path segment is masked anyway.
-    const template = this.findings.resolveTemplate(
-      req.route.name,
-      maskCards(this.endpointFor(req.method, req.path)).text,
-    );
+    const template = this.findings.resolveTemplate(req.route.name, this.endpointKey(req.method, req.path));
     // A correlated id (`writes: isolated`) shown as each side's own is not a difference.
     const mapped = req.correlation?.paths;
     const own = (d: Difference): boolean => !(d.kind === "value_changed" && mapped?.has(d.path));
@@ -229,7 +236,7 @@ export class Parity implements ComparisonSink {
       )
       .inc();
     this.compared++;
-    for (const fn of this.listeners) fn(req, seen.real, candidate);
+    for (const fn of this.listeners) fn(req, seen.real, candidate, template);
   }
 
   describePresets(): { name: string; rules: string[] }[] {

@@ -177,7 +177,7 @@ const rolloutSchema = z
     on_timeout: z.enum(["hold", "rollback"]).default("hold"),
     /** Whether the judge promotes by itself (`auto`) or waits for `cutover promote` (`manual`). Default auto. */
     promote: z.enum(["auto", "manual"]).default("auto"),
-    /** Routes served more than this many times by legacy must have reached the candidate before the last stage. */
+    /** Before the last stage, every endpoint legacy served must have reached the candidate this many times (live or mirrored). */
     coverage_min_requests: z.number().int().min(1).default(20),
     /** URL that receives every rollout decision as JSON (POST). */
     webhook: z.url().optional(),

@@ -176,6 +176,8 @@ class Flight implements ForwardRequest {
     }
     this.sink.served({
       route: facts.rm.route.id,
+      method: facts.method,
+      path: facts.path,
       target,
       status: r.status,
       metricStatus: metricStatus(r),

@@ -61,6 +61,8 @@ export class Upgrades {
         if (code) rt.metrics.upstreamErrors.labels(upstream.name, code).inc();
         this.sink.served({
           route: route.id,
+          method: facts.method,
+          path: facts.path,
           target,
           status,
           metricStatus: status,

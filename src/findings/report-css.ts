@@ -41,5 +41,7 @@ section.endpoint > h3 { display: block; font-size: 15px; margin: 0 0 4px; }
 section.endpoint > h3 .muted { font-weight: normal; font-size: 13px; }
 details.finding > summary .meta { color: var(--muted); font-size: 12.5px; margin-left: 6px; }
 details.finding > summary .change { font-size: 12px; }
+ul.totals { list-style: none; padding: 0; margin: 6px 0; display: flex; flex-wrap: wrap; gap: 4px 18px; }
+table.coverage tr.group th { color: var(--fg); background: var(--panel); text-transform: none; font-size: 13px; }
 .kind.real { color: var(--real); } .kind.noise { color: var(--noise); }
 `;

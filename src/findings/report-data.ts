@@ -1,3 +1,4 @@
+import type { CoverageView } from "../coverage/wire.js";
 import { describePresets, REPORTED_ON_PURPOSE } from "../diff/presets.js";
 import { SENSITIVE_HEADERS } from "../redact/keys.js";
 import type { FindingsAggregator } from "./aggregator.js";
@@ -8,6 +9,8 @@ export interface ReportData {
   title: string;
   generatedAt: number;
   routes: RouteSummary[];
+  /** The coverage matrix per endpoint, when the gateway keeps one. */
+  coverage?: CoverageView;
   /** Every finding: real, noise, accepted and ignored (the report sorts them into sections). */
   findings: FindingView[];
   presets: { name: string; rules: string[] }[];
@@ -33,7 +36,7 @@ export const REDACTION_HEURISTICS: readonly string[] = [
 /** Collects the report's data from an aggregator and the presets in force. */
 export function buildReport(
   agg: FindingsAggregator,
-  opts: { presets: readonly string[]; title?: string; generatedAt?: number },
+  opts: { presets: readonly string[]; title?: string; generatedAt?: number; coverage?: CoverageView },
 ): ReportData {
   const findings = agg.list({ includeNoise: true, includeAccepted: true, includeIgnored: true });
   const masked = new Map<string, number>();
@@ -48,6 +51,7 @@ export function buildReport(
     title: opts.title ?? "cutover: response differences",
     generatedAt: opts.generatedAt ?? Date.now(),
     routes: agg.routes(),
+    ...(opts.coverage ? { coverage: opts.coverage } : {}),
     findings,
     presets: describePresets(opts.presets),
     reportedOnPurpose: REPORTED_ON_PURPOSE,

@@ -8,6 +8,7 @@ import {
   severityOf,
 } from "./present.js";
 import type { ReportData } from "./report-data.js";
+import { coverageSection } from "./report-coverage.js";
 import { REPORT_CSS } from "./report-css.js";
 import { esc, findingDetails, REPORT_LIMITS, time, type Budget, type ReportLimits } from "./report-finding.js";
 import type { FindingView, RouteSummary } from "./types.js";
@@ -18,7 +19,7 @@ export { formatRate } from "./present.js";
 /**
  * renderHtmlReport: the findings as one self-contained HTML document (inline CSS, no scripts,
  * no external assets), for a reviewer: a summary first (endpoints compared, real differences by
- * how likely they break clients), then the findings grouped by endpoint, each collapsed on its
+ * how likely they break clients), the coverage matrix per endpoint, then the findings grouped by endpoint, each collapsed on its
  * examples; noise, accepted and ignored ones apart. Fits a 1280 px window without horizontal
  * scrolling and stays within a size budget (REPORT_LIMITS) however many findings there are.
  */
@@ -51,6 +52,7 @@ export function renderHtmlReport(data: ReportData, limits: ReportLimits = REPORT
 <h1>${esc(data.title)}</h1>
 <p class="muted">Generated ${esc(time(data.generatedAt))}</p>
 ${summarySection(data, real, noise.length, accepted.length, ignored.length)}
+${coverageSection(data.coverage)}
 <h2 id="real">Real differences by endpoint</h2>
 <p class="note">Most client-breaking first; each finding opens on its examples, legacy and candidate side by side.</p>
 ${realHtml}
@@ -100,7 +102,7 @@ function summarySection(
 <table class="severity"><thead><tr><th>real differences, by how likely they break clients</th><th class="num">findings</th><th class="num">endpoints</th><th>kinds</th></tr></thead>
 <tbody>${rows}</tbody></table>
 ${top ? `<h3>Where to look first</h3><ul class="top">${top}</ul>` : ""}
-<p class="note">Endpoints never mirrored do not appear here; the per-endpoint table is at the <a href="#routes">end</a>.</p></section>`;
+<p class="note">Endpoints never mirrored do not appear here: the <a href="#coverage">coverage by endpoint</a> below lists every endpoint, called or not; the comparison table is at the <a href="#routes">end</a>.</p></section>`;
 }
 
 function endpointSections(

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { Logger } from "pino";
+import { registerCoverageApi } from "../admin/coverage.js";
 import { registerFindingsApi, registerLiveApi } from "../admin/findings.js";
 import type { AdminHost } from "../admin/host.js";
 import { Live } from "../admin/live.js";
@@ -23,6 +24,7 @@ import type { Plane } from "../state/plane.js";
 import { Runtime } from "../state/runtime.js";
 import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
+import { CoverageTap } from "./coverage.js";
 import { Recorder } from "./recorder.js";
 import { isLoopbackHost } from "../config/admin-checks.js";
 import { parseListen } from "../config/units.js";
@@ -54,6 +56,8 @@ export class Gateway implements AdminHost {
   readonly runtime: Runtime;
   readonly admin: AdminServer;
   readonly parity: Parity;
+  /** Coverage per endpoint: served, mirrored, compared, differing. */
+  readonly coverage: CoverageTap;
   /** Records mirrored exchanges to HAR when `record:` is configured. */
   readonly recording: RecordingTap | undefined;
   readonly rollout: RolloutController | undefined;
@@ -97,9 +101,10 @@ export class Gateway implements AdminHost {
 
     // One recorder in both modes: the data plane's served records reach it in-process, or through
     // the cluster workers' reports.
-    const recorder = new Recorder(this.runtime.metrics, live);
+    const coverage = (this.coverage = new CoverageTap(this.runtime, this.parity));
+    const recorder = new Recorder(this.runtime.metrics, live, coverage);
     this.recording = config.record ? new RecordingTap(this.parity, config.record, config) : undefined;
-    const comparisons = this.recording ?? this.parity;
+    const comparisons = coverage.sink(this.recording ?? this.parity);
     this.plane =
       workers > 1
         ? new ClusterPlane(this.runtime, workers, { served: recorder, comparisons })
@@ -113,6 +118,7 @@ export class Gateway implements AdminHost {
 
     this.admin = new AdminServer(this);
     registerFindingsApi(this.admin, this);
+    registerCoverageApi(this.admin, this);
     this.rollout = config.rollout
       ? new RolloutController(this.runtime, config.rollout, {
           setShadow: (routes, on) => this.plane.setShadow(routes, on),
@@ -120,11 +126,17 @@ export class Gateway implements AdminHost {
         })
       : undefined;
     recorder.rollout = this.rollout;
+    if (this.rollout) {
+      const names = new Set(this.rollout.routes.map((r) => r.name));
+      this.rollout.inventory = () => coverage.inventory(names);
+    }
     registerRolloutApi(this.admin, this);
     registerLiveApi(this.admin, live);
     const rollout = this.rollout;
     if (rollout)
-      this.parity.listeners.push((req, mismatch, candidate) => rollout.recordMirrored(req, mismatch, candidate));
+      this.parity.listeners.push((req, mismatch, candidate, endpoint) =>
+        rollout.recordMirrored(req, mismatch, candidate, endpoint),
+      );
   }
 
   /** open opens the configured store (loading a PostgreSQL one into memory), then builds the gateway. */
@@ -146,7 +158,9 @@ export class Gateway implements AdminHost {
     if (this.config.endpoints.length) {
       const { endpoints, errors } = await readEndpointSources(this.config.endpoints);
       for (const e of errors) this.runtime.log.warn({ err: e }, "endpoints: source skipped");
-      this.parity.useEndpoints(endpointTemplates(endpoints));
+      const templates = endpointTemplates(endpoints);
+      this.parity.useEndpoints(templates);
+      this.coverage.useInventory(templates);
     }
     const url = await this.plane.listen(this.config.listen);
     let adminUrl: string;
@@ -193,6 +207,7 @@ export class Gateway implements AdminHost {
       await this.admin.stop();
       await Promise.all(this.runtime.allUpstreams().map((u) => u.close()));
       await this.parity.close();
+      this.coverage.close();
       await this.recording?.close().catch((err: unknown) => this.runtime.log.error({ err }, "recording"));
       // Last: what drained (served requests, comparisons) is in the window it persists.
       this.rollout?.stop();

@@ -134,7 +134,7 @@ export class Metrics {
     });
     this.stateEntries = new Gauge({
       name: "cutover_state_entries",
-      help: "Entries held in bounded state, by kind (findings, templates, examples, noise_templates, live_subscribers).",
+      help: "Entries held in bounded state, by kind (findings, templates, examples, noise_templates, live_subscribers, endpoints).",
       labelNames: ["kind"],
       registers,
     });
@@ -146,7 +146,7 @@ export class Metrics {
     });
     this.stateCapped = new Counter({
       name: "cutover_state_capped_total",
-      help: "What a state cap turned away, by kind: templates folded into {other}, findings unrecorded, examples and differences dropped.",
+      help: "What a state cap turned away, by kind: templates folded into {other}, findings unrecorded, examples and differences dropped, requests of endpoints folded into (other endpoints).",
       labelNames: ["kind"],
       registers,
     });

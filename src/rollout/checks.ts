@@ -42,6 +42,8 @@ export interface ReportContext {
   cand: readonly (ReportArm | undefined)[];
   base: readonly (ReportArm | undefined)[];
   parity: readonly ({ n: number; mismatches: number; ids: readonly string[] } | undefined)[];
+  /** Parity per endpoint ("METHOD /template") of these routes, when the window counts it. */
+  endpointParity?: readonly (readonly [string, { n: number; mismatches: number }])[];
   policy: JudgePolicy;
   metric: MetricPolicy;
   margins: Margins;
@@ -321,7 +323,19 @@ export function parityChecks(ctx: ReportContext, guards: Guard[], gates: Check[]
   const { margins } = ctx;
   const counts = ctx.parity;
   const ev = parityEvidence(counts, margins.parity, ctx.metric);
-  const worst = ev.worst ? ` (worst: ${ctx.routes[ev.worst.index] ?? "?"}, ${pct(ev.worst.rate)})` : "";
+  // Pooled over the routes; the endpoints that differed are named, worst first.
+  const differing = (ctx.endpointParity ?? [])
+    .filter(([, c]) => c.mismatches > 0)
+    .map(([e, c]) => ({ e, c, rate: c.mismatches / c.n }))
+    .sort((a, b) => b.rate - a.rate || b.c.mismatches - a.c.mismatches || a.e.localeCompare(b.e));
+  const worst = differing.length
+    ? ` (by endpoint: ${differing
+        .slice(0, 3)
+        .map((d) => `${d.e} ${fmtN(d.c.mismatches)} of ${fmtN(d.c.n)}`)
+        .join(", ")}${differing.length > 3 ? `, and ${differing.length - 3} more` : ""})`
+    : ev.worst
+      ? ` (worst: ${ctx.routes[ev.worst.index] ?? "?"}, ${pct(ev.worst.rate)})`
+      : "";
   const ids = counts.flatMap((c) => c?.ids ?? []);
   const summary = `Mirrored answers differed from legacy in ${fmtN(ev.mismatches)} of ${fmtN(ev.n)} comparisons (${pct(ev.rate)}, margin ${pct(margins.parity)})${worst}; ${lrText(ev.logLr)}.`;
   const numbers = {
@@ -331,6 +345,7 @@ export function parityChecks(ctx: ReportContext, guards: Guard[], gates: Check[]
     margin: margins.parity,
     log_lr: ev.logLr,
     p: ev.p,
+    ...(ctx.endpointParity ? { endpoints_differing: differing.length } : {}),
   };
   guards.push({
     check: guardCheck("parity", null, ev.n > 0, summary, numbers, ids),

@@ -40,6 +40,8 @@ export class RolloutController {
   state: RolloutState;
   window: Window;
   lastVerdict: Verdict | null = null;
+  /** Inventory endpoints of the rollout's routes (the coverage gate names those never exercised). */
+  inventory: (() => readonly string[]) | undefined;
   readonly routes: Route[];
   private readonly names: Set<string>;
   private readonly ids: Set<number>;
@@ -101,6 +103,7 @@ export class RolloutController {
       now,
       config: this.cfg,
       routes: [...this.names],
+      ...(this.inventory ? { inventory: this.inventory() } : {}),
     });
     this.lastVerdict = verdict;
     this.apply(transition(this.state, { type: "tick", at: now, verdict }));
@@ -120,8 +123,8 @@ export class RolloutController {
     return this.ids.has(routeId);
   }
 
-  /** Records one served request (after the response completed). */
-  recordServed(s: Served): void {
+  /** Records one served request (after the response completed), with its endpoint ("METHOD /template"). */
+  recordServed(s: Served, endpoint?: string): void {
     const route = this.rt.table.routes[s.route];
     if (!route || !this.ids.has(route.id)) return;
     this.window.record({
@@ -134,11 +137,12 @@ export class RolloutController {
       mirrored: false,
       at: Date.now(),
       id: s.id,
+      ...(endpoint !== undefined ? { endpoint } : {}),
     });
   }
 
   /** Records one mirrored comparison: the candidate's mirrored answer and whether it matched. */
-  recordMirrored(req: MirroredRequest, mismatch: boolean, candidate: CapturedResponse): void {
+  recordMirrored(req: MirroredRequest, mismatch: boolean, candidate: CapturedResponse, endpoint?: string): void {
     if (!this.names.has(req.route.name)) return;
     const at = Date.now();
     this.window.record({
@@ -151,8 +155,15 @@ export class RolloutController {
       mirrored: true,
       at,
       id: req.id,
+      ...(endpoint !== undefined ? { endpoint } : {}),
     });
-    this.window.recordParity({ route: req.route.name, mismatch, at, id: req.id });
+    this.window.recordParity({
+      route: req.route.name,
+      mismatch,
+      at,
+      id: req.id,
+      ...(endpoint !== undefined ? { endpoint } : {}),
+    });
   }
 
   private apply(res: TransitionResult): void {

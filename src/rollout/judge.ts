@@ -56,6 +56,13 @@ export interface JudgeInput {
   routes?: readonly string[];
   /** Cumulative per-route counts since the rollout began; default: the window's coverage tallies. */
   coverage?: Readonly<Record<string, { legacy: number; candidate: number; mirrored?: number }>>;
+  /**
+   * Cumulative per-endpoint counts ("METHOD /template" → counts and route); default: the window's.
+   * When there are any, the coverage gate works per endpoint; else per route.
+   */
+  endpointCoverage?: Readonly<Record<string, { route: string; legacy: number; candidate: number; mirrored?: number }>>;
+  /** Inventory endpoints of the rollout's routes: the ones nobody called are named, never blocking. */
+  inventory?: readonly string[];
   policy?: Partial<JudgePolicy>;
 }
 
@@ -93,6 +100,7 @@ export function judge(input: JudgeInput): Verdict {
     cand: routes.map((r) => window.cell(r, channel)),
     base: routes.map((r) => window.cell(r, "legacy")),
     parity: routes.map((r) => window.parity(r)),
+    ...endpointParityOf(window, routes),
     window,
     policy,
     metric: { ...policy, z },
@@ -173,12 +181,20 @@ export function judge(input: JudgeInput): Verdict {
   return { ...head, outcome, reasons, checks, elapsedMs: elapsed, timedOut, ...(eta ? { eta } : {}), examples };
 }
 
+function endpointParityOf(window: Window, routes: readonly string[]): Pick<Ctx, "endpointParity"> {
+  const within = new Set(routes);
+  const list = [...window.endpointParity()].filter(([, c]) => within.has(c.route));
+  return list.length ? { endpointParity: list } : {};
+}
+
 function toWindow(w: JudgeInput["window"]): Window {
   if (w instanceof Window) return w;
   return Array.isArray(w) ? Window.fromSnapshots(w) : Window.fromSnapshot(w as WindowSnapshot);
 }
 
 function coverageCheck(ctx: Ctx, input: JudgeInput): Check {
+  const eps = input.endpointCoverage ?? Object.fromEntries(ctx.window.endpointCoverage());
+  if (Object.keys(eps).length > 0) return endpointCoverageCheck(eps, input);
   const cov = input.coverage ?? Object.fromEntries(ctx.window.coverage());
   const min = input.config.coverage_min_requests;
   const due = (input.routes ?? Object.keys(cov)).filter((r) => (cov[r]?.legacy ?? 0) > min);
@@ -191,6 +207,39 @@ function coverageCheck(ctx: Ctx, input: JudgeInput): Check {
       ? `All ${due.length} routes legacy served more than ${min} times have reached the candidate.`
       : `${missing.length} of ${due.length} routes legacy served more than ${min} times have not reached the candidate yet: ${list}.`;
   return gate("coverage", missing.length === 0, summary, { routes_due: due.length, routes_missing: missing.length });
+}
+
+/**
+ * The coverage gate per endpoint: every endpoint of the rollout's routes that legacy served must
+ * have reached the candidate (live or mirrored) at least `coverage_min_requests` times. Inventory
+ * endpoints nobody called are named as never exercised but never block: no traffic can clear them.
+ */
+function endpointCoverageCheck(eps: NonNullable<JudgeInput["endpointCoverage"]>, input: JudgeInput): Check {
+  const min = input.config.coverage_min_requests;
+  const routes = input.routes ? new Set(input.routes) : undefined;
+  const mine = Object.entries(eps).filter(([, c]) => !routes || routes.has(c.route));
+  const due = mine.filter(([, c]) => c.legacy > 0);
+  const reached = (c: { candidate: number; mirrored?: number }): number => c.candidate + (c.mirrored ?? 0);
+  const missing = due.filter(([, c]) => reached(c) < min).sort((a, b) => b[1].legacy - a[1].legacy);
+  const called = new Set(mine.filter(([, c]) => c.legacy + reached(c) > 0).map(([e]) => e));
+  const never = (input.inventory ?? []).filter((e) => !called.has(e));
+  const named = missing
+    .slice(0, 8)
+    .map(([e, c]) => `${e} (${reached(c)} of ${min})`)
+    .join(", ");
+  const list = `${named}${missing.length > 8 ? `, and ${missing.length - 8} more` : ""}`;
+  let summary =
+    missing.length === 0
+      ? `All ${due.length} endpoints legacy served have reached the candidate at least ${min} times.`
+      : `${missing.length} of ${due.length} endpoints legacy served have not reached the candidate ${min} times yet: ${list}.`;
+  if (never.length > 0)
+    summary += ` ${never.length} inventory endpoint${never.length === 1 ? " was" : "s were"} never exercised (not blocking): ${never.slice(0, 5).join(", ")}${never.length > 5 ? ", …" : ""}.`;
+  return gate("coverage", missing.length === 0, summary, {
+    endpoints_due: due.length,
+    endpoints_missing: missing.length,
+    endpoints_never_exercised: never.length,
+    coverage_min_requests: min,
+  });
 }
 
 /** Candidate requests the stage needs, from the margins (stats/sample-size.ts). */

@@ -1,7 +1,10 @@
-import type { Target } from "../config/schema.js";
 import { LatencyHistogram, type HistogramSnapshot } from "../stats/histogram.js";
 import { UserSample, hashUser, type UserSampleSnapshot } from "../stats/user-sample.js";
-import type { CoverageCounts } from "./wire.js";
+import { FoldingMap } from "./folding-map.js";
+import { WindowCell, type Channel, type RequestSample, type WindowOptions } from "./window-cell.js";
+
+export { WindowCell, type Channel, type RequestSample, type WindowOptions } from "./window-cell.js";
+import type { CoverageCounts, EndpointCoverage } from "./wire.js";
 
 /**
  * The judge's window: what both targets did since the stage began (minus warm-up), kept in
@@ -19,7 +22,10 @@ import type { CoverageCounts } from "./wire.js";
  *   users above it (see stats/user-sample.ts), so it stays a uniform random sample of users.
  *   Totals (n, errors, statuses, histogram) always count every request; only the per-user
  *   structure the clustering corrections need is sampled;
- * - parity: per route {n, mismatches, last ids}; coverage: per route cumulative counts.
+ * - parity: per route {n, mismatches, last ids}; coverage: per route cumulative counts, and per
+ *   endpoint ("METHOD /template") at most `maxEndpoints` (default 1,024) entries, later ones
+ *   counted under "(other endpoints)" (`endpointsFolded` says how many requests); parity per
+ *   endpoint the same way, for the stage.
  *
  * `reset()` starts a new stage window but keeps the coverage tallies, which span the whole
  * rollout (route coverage is judged "before the last stage", over every stage). `reset({ from })`
@@ -27,106 +33,24 @@ import type { CoverageCounts } from "./wire.js";
  * even if the recorder records everything; coverage still counts those requests.
  */
 
-export type Channel = "legacy" | "candidate" | "legacy:mirror" | "candidate:mirror";
-
-export interface RequestSample {
-  route: string;
-  target: Target;
-  /** The bucket key hash identifying the user (never the raw key). */
-  user: string;
-  status: number;
-  latencyMs: number;
-  /** 5xx, gateway timeout or connection reset. */
-  error: boolean;
-  /** A mirrored copy: the answer was compared, never returned. */
-  mirrored: boolean;
-  at: number;
-  /** Request id, kept as an example when the request is an error, slow or unusual. */
-  id?: string;
-}
-
 export interface ParitySample {
   route: string;
+  /** The endpoint ("METHOD /template"): parity is also counted per endpoint. */
+  endpoint?: string;
   mismatch: boolean;
   at: number;
   id?: string;
 }
 
-export interface WindowOptions {
-  maxUsers: number;
-  firstK: number;
-  maxRoutes: number;
-  examples: number;
-}
-
-export const DEFAULT_WINDOW_OPTIONS: WindowOptions = { maxUsers: 1024, firstK: 8, maxRoutes: 256, examples: 5 };
+export const DEFAULT_WINDOW_OPTIONS: WindowOptions = {
+  maxUsers: 1024,
+  firstK: 8,
+  maxRoutes: 256,
+  examples: 5,
+  maxEndpoints: 1024,
+};
 export const OTHER_ROUTE = "(other)";
-
-/** One (route, channel) accumulator. Read-only to everyone but the window. */
-export class WindowCell {
-  n = 0;
-  errors = 0;
-  readonly statuses = new Map<number, number>();
-  readonly latency = new LatencyHistogram();
-  readonly users: UserSample;
-  firstAt = Infinity;
-  lastAt = -Infinity;
-  /** Latest error request ids, slowest request ids, and the first ids seen per status. */
-  errorIds: string[] = [];
-  slowIds: [number, string][] = [];
-  readonly statusIds = new Map<number, string[]>();
-
-  constructor(
-    readonly route: string,
-    readonly channel: Channel,
-    private readonly opts: WindowOptions,
-  ) {
-    this.users = new UserSample(opts.maxUsers, opts.firstK);
-  }
-
-  add(s: RequestSample, hash: number): void {
-    const status = Number.isInteger(s.status) && s.status >= 100 && s.status <= 599 ? s.status : 0;
-    this.n++;
-    if (s.error) this.errors++;
-    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
-    this.latency.record(s.latencyMs);
-    this.users.record(hash, status, s.latencyMs, s.error);
-    if (s.at < this.firstAt) this.firstAt = s.at;
-    if (s.at > this.lastAt) this.lastAt = s.at;
-    if (s.id !== undefined) this.keepExamples(s.id, status, s.latencyMs, s.error);
-  }
-
-  private keepExamples(id: string, status: number, ms: number, error: boolean): void {
-    const k = this.opts.examples;
-    if (error) {
-      this.errorIds.push(id);
-      if (this.errorIds.length > k) this.errorIds.shift();
-    }
-    const ids = this.statusIds.get(status) ?? [];
-    if (ids.length < Math.min(k, 2)) this.statusIds.set(status, [...ids, id]);
-    const last = this.slowIds[this.slowIds.length - 1];
-    if (this.slowIds.length < k || (last && ms > last[0])) {
-      this.slowIds.push([ms, id]);
-      this.slowIds.sort((a, b) => b[0] - a[0]);
-      if (this.slowIds.length > k) this.slowIds.pop();
-    }
-  }
-
-  merge(o: WindowCell): void {
-    this.n += o.n;
-    this.errors += o.errors;
-    for (const [st, c] of o.statuses) this.statuses.set(st, (this.statuses.get(st) ?? 0) + c);
-    this.latency.merge(o.latency);
-    this.users.merge(o.users);
-    this.firstAt = Math.min(this.firstAt, o.firstAt);
-    this.lastAt = Math.max(this.lastAt, o.lastAt);
-    const k = this.opts.examples;
-    this.errorIds = [...this.errorIds, ...o.errorIds].slice(-k);
-    this.slowIds = [...this.slowIds, ...o.slowIds].sort((a, b) => b[0] - a[0]).slice(0, k);
-    for (const [st, ids] of o.statusIds)
-      this.statusIds.set(st, [...(this.statusIds.get(st) ?? []), ...ids].slice(0, 2));
-  }
-}
+export const OTHER_ENDPOINT = "(other endpoints)";
 
 export interface ParityCounts {
   n: number;
@@ -134,7 +58,7 @@ export interface ParityCounts {
   ids: string[];
 }
 
-export type { CoverageCounts } from "./wire.js";
+export type { CoverageCounts, EndpointCoverage } from "./wire.js";
 
 export interface CellSnapshot {
   route: string;
@@ -158,6 +82,18 @@ export interface WindowSnapshot {
   cells: CellSnapshot[];
   parity: ({ route: string } & ParityCounts)[];
   coverage: ({ route: string } & CoverageCounts)[];
+  /** Per endpoint (absent in windows stored before endpoints were counted). */
+  endpoints?: ({ endpoint: string } & EndpointCoverage)[];
+  endpointsFolded?: number;
+  /** Parity per endpoint for the stage (absent in older windows). */
+  endpointParity?: ({ endpoint: string } & EndpointParity)[];
+}
+
+/** Comparisons of one endpoint in the stage, and how many really differed. */
+export interface EndpointParity {
+  route: string;
+  n: number;
+  mismatches: number;
 }
 
 export class Window {
@@ -165,11 +101,21 @@ export class Window {
   private readonly cellMap = new Map<string, WindowCell>();
   private readonly parityMap = new Map<string, ParityCounts>();
   private readonly coverageMap = new Map<string, CoverageCounts>();
+  private readonly endpoints: FoldingMap<EndpointCoverage>;
+  private readonly endpointParityMap: FoldingMap<EndpointParity>;
   /** Stage samples before this time are ignored (see reset). */
   from = -Infinity;
 
   constructor(options: Partial<WindowOptions> = {}) {
     this.options = { ...DEFAULT_WINDOW_OPTIONS, ...options };
+    const max = this.options.maxEndpoints ?? 1024;
+    this.endpoints = new FoldingMap(max, OTHER_ENDPOINT);
+    this.endpointParityMap = new FoldingMap(max, OTHER_ENDPOINT);
+  }
+
+  /** Requests counted under OTHER_ENDPOINT because `maxEndpoints` endpoints were tracked. */
+  get endpointsFolded(): number {
+    return this.endpoints.folded;
   }
 
   /** Record one request served (or mirrored) after warm-up. */
@@ -178,10 +124,19 @@ export class Window {
     const channel: Channel = s.mirrored ? `${s.target}:mirror` : s.target;
     if (s.at >= this.from) this.cellFor(route, channel).add(s, hashUser(s.user));
     const cov = this.coverageFor(route);
+    const ep = s.endpoint === undefined ? undefined : this.endpointFor(route, s.endpoint);
     if (s.target === "legacy") {
-      if (!s.mirrored) cov.legacy++;
-    } else if (s.mirrored) cov.mirrored++;
-    else cov.candidate++;
+      if (!s.mirrored) {
+        cov.legacy++;
+        if (ep) ep.legacy++;
+      }
+    } else if (s.mirrored) {
+      cov.mirrored++;
+      if (ep) ep.mirrored++;
+    } else {
+      cov.candidate++;
+      if (ep) ep.candidate++;
+    }
   }
 
   /** Record one mirrored comparison (after noise filtering): did the answers differ? */
@@ -195,6 +150,11 @@ export class Window {
       this.parityMap.set(route, p);
     }
     p.n++;
+    if (s.endpoint !== undefined) {
+      const e = this.endpointParityMap.at(s.endpoint, () => ({ route, n: 0, mismatches: 0 }));
+      e.n++;
+      if (s.mismatch) e.mismatches++;
+    }
     if (s.mismatch) {
       p.mismatches++;
       if (s.id !== undefined) {
@@ -211,8 +171,12 @@ export class Window {
   reset(opts: { coverage?: boolean; from?: number } = {}): void {
     this.cellMap.clear();
     this.parityMap.clear();
+    this.endpointParityMap.clear();
     this.from = opts.from ?? -Infinity;
-    if (opts.coverage) this.coverageMap.clear();
+    if (opts.coverage) {
+      this.coverageMap.clear();
+      this.endpoints.clear();
+    }
   }
 
   /** Total requests recorded in the window for a channel (all routes). */
@@ -236,6 +200,16 @@ export class Window {
 
   coverage(): ReadonlyMap<string, CoverageCounts> {
     return this.coverageMap;
+  }
+
+  /** Cumulative counts per endpoint since the rollout began (same life as `coverage()`). */
+  endpointCoverage(): ReadonlyMap<string, EndpointCoverage> {
+    return this.endpoints.map;
+  }
+
+  /** Comparisons per endpoint in the stage window, and how many really differed. */
+  endpointParity(): ReadonlyMap<string, EndpointParity> {
+    return this.endpointParityMap.map;
   }
 
   /** Every route that appears in the window, its parity or its coverage, sorted. */
@@ -263,6 +237,18 @@ export class Window {
       mine.candidate += c.candidate;
       mine.mirrored += c.mirrored;
     }
+    for (const [endpoint, c] of o.endpoints.map) {
+      const mine = this.endpointFor(c.route, endpoint);
+      mine.legacy += c.legacy;
+      mine.candidate += c.candidate;
+      mine.mirrored += c.mirrored;
+    }
+    this.endpoints.folded += o.endpoints.folded;
+    for (const [endpoint, c] of o.endpointParityMap.map) {
+      const mine = this.endpointParityMap.at(endpoint, () => ({ route: c.route, n: 0, mismatches: 0 }));
+      mine.n += c.n;
+      mine.mismatches += c.mismatches;
+    }
   }
 
   snapshot(): WindowSnapshot {
@@ -284,6 +270,9 @@ export class Window {
       })),
       parity: [...this.parityMap].map(([route, p]) => ({ route, n: p.n, mismatches: p.mismatches, ids: [...p.ids] })),
       coverage: [...this.coverageMap].map(([route, c]) => ({ route, ...c })),
+      endpoints: [...this.endpoints.map].map(([endpoint, c]) => ({ endpoint, ...c })),
+      endpointsFolded: this.endpoints.folded,
+      endpointParity: [...this.endpointParityMap.map].map(([endpoint, c]) => ({ endpoint, ...c })),
     };
   }
 
@@ -307,6 +296,17 @@ export class Window {
     for (const c of s.coverage) {
       w.coverageMap.set(c.route, { legacy: c.legacy, candidate: c.candidate, mirrored: c.mirrored });
     }
+    for (const e of s.endpoints ?? []) {
+      w.endpoints.map.set(e.endpoint, {
+        route: e.route,
+        legacy: e.legacy,
+        candidate: e.candidate,
+        mirrored: e.mirrored,
+      });
+    }
+    w.endpoints.folded = s.endpointsFolded ?? 0;
+    for (const e of s.endpointParity ?? [])
+      w.endpointParityMap.map.set(e.endpoint, { route: e.route, n: e.n, mismatches: e.mismatches });
     return w;
   }
 
@@ -332,6 +332,10 @@ export class Window {
       this.cellMap.set(key, c);
     }
     return c;
+  }
+
+  private endpointFor(route: string, endpoint: string): EndpointCoverage {
+    return this.endpoints.at(endpoint, () => ({ route, legacy: 0, candidate: 0, mirrored: 0 }));
   }
 
   private coverageFor(route: string): CoverageCounts {

@@ -90,6 +90,12 @@ export interface CoverageCounts {
   mirrored: number;
 }
 
+/** Requests per endpoint ("METHOD /template") since the rollout began: what the coverage gate judges. */
+export interface EndpointCoverage extends CoverageCounts {
+  /** The route the endpoint was first served on. */
+  route: string;
+}
+
 /** GET /api/rollout (and `rollout` in GET /api/status) when a rollout is configured. */
 export interface RolloutOn {
   configured: true;

@@ -8,6 +8,9 @@ import { murmur3 } from "../split/hash.js";
  */
 export interface Served {
   route: number;
+  /** The request's method and path (no query): the recorder resolves the endpoint from them. */
+  method: string;
+  path: string;
   target: Target;
   /** The upstream's status (101 for an upgrade it accepted); 0 when it gave none. */
   status: number;

@@ -1,7 +1,7 @@
 // Findings: every difference group from GET /api/findings (noise and accepted ones included, shown
 // apart), filtered by route, kind and text; the selected one opens beside the list.
-import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
-import { api, type ApiError } from "../api";
+import { useMemo, useState } from "preact/hooks";
+import { useApiGet } from "../use-api";
 import { Badge, Empty, ErrorBox, PageHead } from "../components/ui";
 import { fmtDateTime, fmtInt, fmtTime } from "../format";
 import { useLive } from "../live";
@@ -26,23 +26,8 @@ const SECTIONS: { id: Section; title: string; hint: string }[] = [
 ];
 
 export function FindingsPage({ selected }: { selected: string | null }) {
-  const [data, setData] = useState<FindingsResponse | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [loading, setLoading] = useState(false);
+  const { data, error, loading, load } = useApiGet<FindingsResponse>("/api/findings?noise=1&accepted=1&examples=1");
   const [flt, setFlt] = useState<Filter>({ route: "", kind: "", noise: false, q: "" });
-
-  const load = useCallback(async () => {
-    setLoading(true);
-    try {
-      setData(await api<FindingsResponse>("GET", "/api/findings?noise=1&accepted=1&examples=1"));
-      setError(null);
-    } catch (err) {
-      setError(err as ApiError);
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-  useEffect(() => void load(), [load]);
 
   const all = useMemo(() => data?.findings ?? [], [data]);
   const routes = useMemo(() => [...new Set(all.map((f) => f.routeName))].sort(), [all]);
