@@ -39,5 +39,6 @@ export function buildStatus(gw: AdminHost): Status<RolloutView> {
     state: gw.parity.stateView(),
     rollout: rolloutView(gw),
     store: rt.store.info(),
+    replicas: gw.replicas?.status() ?? null,
   };
 }

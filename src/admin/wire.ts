@@ -4,6 +4,7 @@
  * the two cannot drift.
  */
 import type { WorkerStatus } from "../state/workers.js";
+import type { ReplicasStatus } from "../replicas/wire.js";
 
 export type { WorkerStatus } from "../state/workers.js";
 
@@ -64,6 +65,8 @@ export interface Status<R = unknown> {
     dropped: number;
     last_error: string | null;
   };
+  /** Several replicas on one PostgreSQL store: who they are, who judges, LISTEN or polling. Null with SQLite. */
+  replicas: ReplicasStatus | null;
 }
 
 /** One second of traffic for one target. */
