@@ -89,10 +89,10 @@ export class Replicas {
   }
 
   async start(): Promise<void> {
-    await this.heartbeat();
     await this.listen();
     await this.sync();
     await this.renew();
+    await this.heartbeat();
     const every = (ms: number, fn: () => Promise<void>): void => {
       this.timers.push(setInterval(() => void fn().catch((err: unknown) => this.failed(err)), ms).unref());
     };

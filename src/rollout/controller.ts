@@ -133,7 +133,9 @@ export class RolloutController {
   leadership(leading: boolean): void {
     if (!leading) return;
     this.follow();
-    if (this.pendingStart && this.started) this.decide(this.pendingStart);
+    // Not started yet: start() applies it once the listeners are bound.
+    if (!this.started) return;
+    if (this.pendingStart) this.decide(this.pendingStart);
     this.pendingStart = undefined;
     this.rt.log.info({ rollout: this.state.id, stage: this.state.stageIndex }, "rollout judged here from this stage");
   }

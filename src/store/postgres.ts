@@ -13,6 +13,10 @@ export type { RowMerger } from "./postgres-rows.js";
 const AUDIT_IN_MEMORY = 10_000;
 /** Writes waiting while the database is unreachable; audit entries beyond it are dropped and counted. */
 const MAX_PENDING = 100_000;
+/** Pooled connections with an "error" listener of their own. */
+const guarded = new WeakSet<pg.PoolClient>();
+/** How long a transaction of this store may sit idle before the server ends it (below the default lease). */
+const IDLE_IN_TX_MS = 2000;
 /** How long `close()` waits for pending writes. */
 const CLOSE_WAIT_MS = 10_000;
 
@@ -167,7 +171,7 @@ export class PostgresStore implements Store {
    * says what changed. Weights come back with their effective time, this replica's own too.
    */
   async refresh(): Promise<StoreChanges> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     const out: StoreChanges = { seq: this.seen, weights: [], docs: [], rows: [], audit: 0 };
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -254,6 +258,19 @@ export class PostgresStore implements Store {
     } finally {
       this.fence = prev;
     }
+  }
+
+  /**
+   * connect checks out a pooled connection that cannot crash the process: a checked-out client
+   * whose session the server ends (idle-in-transaction timeout after a pause) emits "error".
+   */
+  private async connect(): Promise<pg.PoolClient> {
+    const c = await this.pool.connect();
+    if (!guarded.has(c)) {
+      guarded.add(c);
+      c.on("error", (err) => this.log?.warn({ err: err.message }, "store: PostgreSQL session ended"));
+    }
+    return c;
   }
 
   /** Runs a statement outside the write queue (heartbeats, the lease, evidence). */
@@ -399,10 +416,13 @@ export class PostgresStore implements Store {
    * and notifies the other replicas of what changed (delivered on commit).
    */
   private async commit(batch: readonly Op[]): Promise<void> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     let refused = 0;
     try {
       await client.query("BEGIN");
+      // A replica paused mid-transaction (SIGSTOP, a long GC) must not hold the change counter or
+      // the lease row locked: the server ends its transaction; the batch is retried.
+      await client.query(`SET LOCAL idle_in_transaction_session_timeout = ${IDLE_IN_TX_MS}`);
       const v = await client.query<{ value: string }>(
         "UPDATE cutover.meta SET value = (value::bigint + 1)::text WHERE key = 'change_seq' RETURNING value",
       );
@@ -449,7 +469,7 @@ export class PostgresStore implements Store {
 
   /** reload re-reads everything (after refused fenced writes, memory may hold what never committed). */
   async reload(): Promise<void> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     try {
       await this.load(client, false);
     } finally {

@@ -17,6 +17,8 @@ export interface Replica {
   admin: string;
   /** Log lines (pino JSON) so far. */
   logs: { level: number; msg: string; [k: string]: unknown }[];
+  /** What arrived on stderr (for failure messages). */
+  stderr(): string;
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** An admin API call; throws on a non-2xx answer unless `ok` is false. */
   api<T>(method: string, path: string, json?: unknown): Promise<T>;
@@ -49,10 +51,18 @@ ${o.body}`,
   );
   const child = spawn(process.execPath, ["bin/cutover.js", "run", "-c", cfg, "--json"], {
     stdio: ["ignore", "pipe", "pipe"],
+    // The test runner silences gateways' logs; these tests read them.
+    env: { ...process.env, CUTOVER_LOG_LEVEL: "info" },
   });
   const logs: Replica["logs"] = [];
+  let stderrBytes = 0;
+  child.once("exit", (code, signal) => {
+    if (code !== 0 && signal === null)
+      console.error(`replica ${o.name} exited with ${code}: ${buf} ${JSON.stringify(logs.slice(-5))}`);
+  });
   let buf = "";
   child.stderr.on("data", (d: Buffer) => {
+    stderrBytes += d.length;
     buf += d.toString();
     let i: number;
     while ((i = buf.indexOf("\n")) >= 0) {
@@ -86,6 +96,7 @@ ${o.body}`,
     url: j.listening,
     admin: j.admin,
     logs,
+    stderr: () => `${stderrBytes} bytes, ${logs.length} lines, pending ${JSON.stringify(buf.slice(0, 300))}`,
     kill: async (signal = "SIGTERM") => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
