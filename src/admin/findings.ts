@@ -11,10 +11,12 @@ const MAX_PAGE = 2000;
 /** Findings, acceptance and parity reports on the admin API. */
 export function registerFindingsApi(admin: AdminServer, gw: AdminHost): void {
   const parity = gw.parity;
+  // Several replicas: what every replica found, merged; else this process's findings.
+  const view = (): typeof parity.findings => gw.replicas?.findings() ?? parity.findings;
   admin.route("GET", "/api/findings", (r) => {
     const flag = (k: string): boolean => r.query.get(k) === "1" || r.query.get(k) === "true";
     const route = r.query.get("route") ?? undefined;
-    const list = parity.findings.list({
+    const list = view().list({
       ...(route ? { route } : {}),
       includeNoise: flag("noise"),
       includeAccepted: flag("accepted"),
@@ -29,12 +31,12 @@ export function registerFindingsApi(admin: AdminServer, gw: AdminHost): void {
       total: list.length,
       offset,
       limit,
-      routes: parity.findings.routes(),
+      routes: view().routes(),
       findings: list.slice(offset, offset + limit).map((f) => (withExamples ? f : { ...f, examples: [] })),
     };
   });
   admin.route("GET", "/api/findings/:id", (r) => {
-    const f = parity.findings.get(r.params.id ?? "");
+    const f = view().get(r.params.id ?? "");
     if (!f) throw new CutoverError("CUTOVER_ERR_FINDING_NOT_FOUND", r.params.id);
     return f;
   });
@@ -60,7 +62,7 @@ export function registerFindingsApi(admin: AdminServer, gw: AdminHost): void {
     return f;
   });
   const report = () =>
-    buildReport(parity.findings, {
+    buildReport(view(), {
       presets: parity.presets,
       title: "cutover parity report",
       ...(gw.coverage ? { coverage: gw.coverage.view() } : {}),

@@ -1,6 +1,8 @@
 import type { Parity } from "../compare/parity.js";
 import type { Config } from "../config/schema.js";
 import type { CoverageSource } from "../coverage/index.js";
+import type { FindingsAggregator } from "../findings/index.js";
+import type { ReplicasStatus } from "../replicas/wire.js";
 import type { RolloutController } from "../rollout/controller.js";
 import type { Plane } from "../state/plane.js";
 import type { Runtime } from "../state/runtime.js";
@@ -20,6 +22,8 @@ export interface AdminHost {
   readonly rollout: RolloutController | undefined;
   /** The data-plane URL. */
   readonly url: string;
+  /** Several replicas on one PostgreSQL store: the fleet for status, every replica's findings merged. */
+  readonly replicas?: { status(): ReplicasStatus; findings(): FindingsAggregator } | undefined;
   /** The Prometheus exposition (summed over cluster workers). */
   renderMetrics(): Promise<string>;
 }

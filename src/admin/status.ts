@@ -40,5 +40,6 @@ export function buildStatus(gw: AdminHost): Status<RolloutView> {
     mirror_breakers: gw.plane.mirrorBreakers(),
     rollout: rolloutView(gw),
     store: rt.store.info(),
+    replicas: gw.replicas?.status() ?? null,
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { BreakerView } from "../state/breakers.js";
 import type { WorkerStatus } from "../state/workers.js";
+import type { ReplicasStatus } from "../replicas/wire.js";
 
 export type { BreakerView } from "../state/breakers.js";
 export type { WorkerStatus } from "../state/workers.js";
@@ -68,6 +69,8 @@ export interface Status<R = unknown> {
     dropped: number;
     last_error: string | null;
   };
+  /** Several replicas on one PostgreSQL store: who they are, who judges, LISTEN or polling. Null with SQLite. */
+  replicas: ReplicasStatus | null;
 }
 
 /** One second of traffic for one target. */

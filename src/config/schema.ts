@@ -312,6 +312,23 @@ export const configSchema = z
      * postgres:// or postgresql://, else a path; or write `{ path: … }` / `{ url: … }`.
      */
     store: storeSchema,
+    /**
+     * Several gateways on one PostgreSQL store (ignored with SQLite): how they stay in step and
+     * who judges the rollout. See docs/deploy.md "Several replicas".
+     */
+    replicas: z
+      .object({
+        /** This replica's id (unset: host name, pid and a random suffix). */
+        id: z.string().min(1).max(200).optional(),
+        /** How far ahead of its commit a weight change takes effect, on every replica at once. */
+        apply_delay: duration.default(500),
+        /** How long the judge's lease lasts without renewal: a dead leader is replaced after at most this. */
+        lease: duration.default(3000),
+        /** How often to poll for changes when notifications are not delivered (a transaction pooler). */
+        poll: duration.default(250),
+      })
+      .strict()
+      .default({ apply_delay: 500, lease: 3000, poll: 250 }),
     upstreams: z
       .object({ legacy: upstreamSchema, candidate: upstreamSchema, "legacy-secondary": upstreamSchema.optional() })
       .strict(),

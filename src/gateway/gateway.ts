@@ -19,6 +19,8 @@ import { CutoverError } from "../errors/index.js";
 import { HealthChecker } from "../health/checker.js";
 import { createLogger } from "../log.js";
 import { openStore } from "../store/open.js";
+import { PostgresStore } from "../store/postgres.js";
+import { attachReplicas, replicaStoreOptions, settleSalt, type ReplicaHandle } from "../replicas/attach.js";
 import { RolloutController } from "../rollout/controller.js";
 import type { Plane } from "../state/plane.js";
 import { Runtime } from "../state/runtime.js";
@@ -65,6 +67,8 @@ export class Gateway implements AdminHost {
   /** Whatever serves clients; the control plane talks to it only through this interface. */
   readonly plane: Plane;
   readonly config: Config;
+  /** Set when the store is PostgreSQL: this gateway is one replica of several. */
+  readonly replicas: ReplicaHandle | undefined;
   private readonly health: HealthChecker;
   private stopping: Promise<void> | undefined;
   /** A salt generated at this start, stored once both listeners are bound. */
@@ -119,10 +123,12 @@ export class Gateway implements AdminHost {
     this.admin = new AdminServer(this);
     registerFindingsApi(this.admin, this);
     registerCoverageApi(this.admin, this);
+    this.replicas = store instanceof PostgresStore ? attachReplicas(this, store, config.replicas, log) : undefined;
     this.rollout = config.rollout
       ? new RolloutController(this.runtime, config.rollout, {
           setShadow: (routes, on) => this.plane.setShadow(routes, on),
           endCandidateStreams: (routes) => this.plane.endCandidateStreams(new Set(routes.map((r) => r.id))),
+          ...(this.replicas ? { judgeship: this.replicas.judgeship } : {}),
         })
       : undefined;
     recorder.rollout = this.rollout;
@@ -142,8 +148,9 @@ export class Gateway implements AdminHost {
   /** open opens the configured store (loading a PostgreSQL one into memory), then builds the gateway. */
   static async open(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
     const log = opts.log ?? createLogger(config.log.level);
-    const store = opts.store ?? (await openStore(config.store, log));
+    const store = opts.store ?? (await openStore(config.store, log, replicaStoreOptions(config.replicas)));
     try {
+      if (store instanceof PostgresStore && config.bucketing.salt === "") await settleSalt(store, SALT_DOC);
       return new Gateway(config, { ...opts, log, store });
     } catch (err) {
       await store.close();
@@ -179,6 +186,8 @@ export class Gateway implements AdminHost {
         "admin API listens on a non-loopback address (admin.expose: true): keep it behind a firewall or a TLS proxy",
       );
     this.health.start();
+    // Joins the other replicas (heartbeat, changes, the judge's lease) before the rollout starts.
+    await this.replicas?.replicas.start();
     this.rollout?.start();
     this.runtime.log.info({ url, admin: adminUrl }, "cutover listening");
     return { url, adminUrl };
@@ -211,6 +220,7 @@ export class Gateway implements AdminHost {
       await this.recording?.close().catch((err: unknown) => this.runtime.log.error({ err }, "recording"));
       // Last: what drained (served requests, comparisons) is in the window it persists.
       this.rollout?.stop();
+      await this.replicas?.replicas.stop();
       await this.runtime.store.close();
     })();
     return this.stopping;

@@ -28,6 +28,29 @@ export interface RolloutHost {
   setShadow(routes: readonly Route[], on: boolean): void;
   /** End candidate streams on these routes: WebSockets with 1001, SSE responses cleanly between events. */
   endCandidateStreams(routes: readonly Route[]): void;
+  /** Several replicas on one database: who judges, and the other replicas' evidence. Unset: this process alone. */
+  judgeship?: Judgeship;
+}
+
+/**
+ * Judgeship is what the controller needs from leader election: only the leader judges and
+ * applies effects, every write of a decision is fenced by its epoch, and it judges the evidence
+ * of every replica merged.
+ */
+export interface Judgeship {
+  /** Whether this replica may judge now. */
+  leading(): boolean;
+  /** Runs `fn` with every store write in it fenced by the leader's epoch. */
+  fenced(fn: () => void): void;
+  /** The window snapshots other replicas published for a stage (see stageKey). */
+  evidence(stage: string): WindowSnapshot[];
+  /** Who decided, for the audit detail of decisions. */
+  decider(): { replica: string; epoch: number };
+}
+
+/** The key of one stage window, the same on every replica: rollout, stage, when the stage began. */
+export function stageKey(s: RolloutState): string {
+  return `${s.id}/${s.stageIndex}/${s.stageStartedAt}`;
 }
 
 /**
@@ -58,7 +81,8 @@ export class RolloutController {
     this.names = new Set(this.routes.map((r) => r.name));
     this.ids = new Set(this.routes.map((r) => r.id));
     const saved = rt.store.getDoc(STATE_DOC) as RolloutState | undefined;
-    const savedWindow = rt.store.getDoc(WINDOW_DOC) as WindowSnapshot | undefined;
+    // Several replicas: the stored window is the evidence rows every replica publishes (merged when judging).
+    const savedWindow = host.judgeship ? undefined : (rt.store.getDoc(WINDOW_DOC) as WindowSnapshot | undefined);
     this.window = savedWindow ? Window.fromSnapshot(savedWindow) : new Window();
     if (saved?.version === 1 && sameRoutes(saved.plan.routes, this.routes)) {
       // Resume: the stage, timers and weights are the stored ones; the salt is the config's.
@@ -80,15 +104,50 @@ export class RolloutController {
 
   /** start applies a new rollout's first stage, then evaluates every `interval`. */
   start(): void {
-    if (this.pendingStart) this.apply(this.pendingStart);
-    this.pendingStart = undefined;
+    const j = this.host.judgeship;
+    // A follower leaves starting the rollout to the leader (see leadership()).
+    if (this.pendingStart && (!j || j.leading())) this.decide(this.pendingStart);
+    if (!j || j.leading()) this.pendingStart = undefined;
     this.started = true;
     this.timer = setInterval(() => this.tick(), this.cfg.interval).unref();
   }
 
   stop(): void {
     clearInterval(this.timer);
-    if (this.started) this.persist();
+    if (this.started && (!this.host.judgeship || this.host.judgeship.leading())) this.decide(undefined);
+  }
+
+  /**
+   * follow adopts the rollout state the leader stored (this replica follows): the stage, mirroring
+   * and, when the stage changed, a fresh window from the same warm-up end as the leader's.
+   */
+  follow(): void {
+    const saved = this.rt.store.getDoc(STATE_DOC) as RolloutState | undefined;
+    if (saved?.version !== 1 || !sameRoutes(saved.plan.routes, this.routes)) return;
+    const prev = this.state;
+    this.state = { ...saved, plan: planFromConfig(this.cfg, [...this.names]) };
+    this.pendingStart = undefined;
+    if (stageKey(prev) !== stageKey(this.state)) this.window.reset({ from: this.state.warmupUntil });
+    if (prev.mirroring !== this.state.mirroring) this.host.setShadow(this.routes, this.state.mirroring);
+  }
+
+  /** leadership: this replica became the judge (resume the stored stage, or start) or stopped being it. */
+  leadership(leading: boolean): void {
+    if (!leading) return;
+    this.follow();
+    // Not started yet: start() applies it once the listeners are bound.
+    if (!this.started) return;
+    if (this.pendingStart) this.decide(this.pendingStart);
+    this.pendingStart = undefined;
+    this.rt.log.info({ rollout: this.state.id, stage: this.state.stageIndex }, "rollout judged here from this stage");
+  }
+
+  /** What this replica publishes for the leader: its window and served counts for the current stage. */
+  evidence(): { stage: string; snapshot: WindowSnapshot; served: Record<string, number> } {
+    const served: Record<string, number> = {};
+    for (const ch of ["legacy", "candidate", "legacy:mirror", "candidate:mirror"] as const)
+      served[ch] = this.window.total(ch);
+    return { stage: stageKey(this.state), snapshot: this.window.snapshot(), served };
   }
 
   covers(route: Route): boolean {
@@ -96,9 +155,12 @@ export class RolloutController {
   }
 
   /** tick evaluates the window and moves the rollout when the verdict says so. */
-  tick(now = Date.now()): Verdict {
+  tick(now = Date.now()): Verdict | null {
+    const j = this.host.judgeship;
+    if (j && !j.leading()) return null;
+    const others = j?.evidence(stageKey(this.state)) ?? [];
     const verdict = judge({
-      window: this.window,
+      window: others.length ? Window.fromSnapshots([this.window.snapshot(), ...others]) : this.window,
       stage: judgeStage(this.state, now),
       now,
       config: this.cfg,
@@ -106,15 +168,21 @@ export class RolloutController {
       ...(this.inventory ? { inventory: this.inventory() } : {}),
     });
     this.lastVerdict = verdict;
-    this.apply(transition(this.state, { type: "tick", at: now, verdict }));
+    this.decide(transition(this.state, { type: "tick", at: now, verdict }));
     return verdict;
   }
 
   /** manual applies an operator's promote / pause / resume / rollback, or throws a coded error. */
   manual(type: ManualEvent["type"], actor: string, reason: string): RolloutState {
+    const j = this.host.judgeship;
+    if (j && !j.leading())
+      throw new CutoverError(
+        "CUTOVER_ERR_NOT_LEADER",
+        `this replica does not judge the rollout; send ${type} to the leader (cutover status shows it)`,
+      );
     const res = transition(this.state, { type, at: Date.now(), actor, reason });
     if (res.error) throw res.error;
-    this.apply(res);
+    this.decide(res);
     return this.state;
   }
 
@@ -166,11 +234,17 @@ export class RolloutController {
     });
   }
 
-  private apply(res: TransitionResult): void {
-    if (res.error) throw res.error;
-    this.state = res.state;
-    this.persist();
-    for (const e of res.effects) this.effect(e);
+  /** decide applies a transition (or only persists, when undefined): fenced by the epoch when several replicas run. */
+  private decide(res: TransitionResult | undefined): void {
+    if (res?.error) throw res.error;
+    const j = this.host.judgeship;
+    const run = (): void => {
+      if (res) this.state = res.state;
+      this.persist();
+      for (const e of res?.effects ?? []) this.effect(e);
+    };
+    if (j) j.fenced(run);
+    else run();
   }
 
   private effect(e: Effect): void {
@@ -204,7 +278,7 @@ export class RolloutController {
           action: e.record.action,
           subject: e.record.rollout,
           reason: e.record.reason,
-          detail: e.record,
+          detail: this.host.judgeship ? { ...e.record, decided_by: this.host.judgeship.decider() } : e.record,
         });
         rt.log.info({ action: e.record.action, reason: e.record.reason, to: e.record.to }, "rollout decision");
         break;
@@ -233,7 +307,7 @@ export class RolloutController {
 
   private persist(): void {
     this.rt.store.putDoc(STATE_DOC, this.state);
-    this.rt.store.putDoc(WINDOW_DOC, this.window.snapshot());
+    if (!this.host.judgeship) this.rt.store.putDoc(WINDOW_DOC, this.window.snapshot());
   }
 }
 

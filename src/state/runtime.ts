@@ -34,6 +34,11 @@ export class Runtime {
   readonly startedAt = Date.now();
   /** Called after weights change, e.g. so candidate streams of moved users end. */
   readonly weightListeners: ((route: Route, weight: number, previous: number) => void)[] = [];
+  /**
+   * Several replicas on one database: setWeights only stores the change; every replica (this one
+   * too) applies it at its effective time via applyNamedWeights, so all switch at the same moment.
+   */
+  deferWeights = false;
 
   constructor(
     readonly config: Config,
@@ -131,14 +136,20 @@ export class Runtime {
         previous: Object.fromEntries(previous),
       },
     });
-    for (const [r] of changes) {
-      const w = byName.get(r.name) ?? 0;
+    this.log.info({ weights: Object.fromEntries(byName), actor: audit.actor, reason: audit.reason }, "weights changed");
+    if (!this.deferWeights) this.applyNamedWeights(byName);
+  }
+
+  /** applyNamedWeights puts stored weights (by route name) on the request path. */
+  applyNamedWeights(byName: ReadonlyMap<string, number>): void {
+    for (const [name, w] of byName) {
+      const r = this.table.get(name);
+      if (!r) continue;
       const prev = this.weights[r.id] ?? 0;
       this.weights[r.id] = w;
       this.metrics.routeWeight.labels(r.name).set(w);
       for (const fn of this.weightListeners) fn(r, w, prev);
     }
-    this.log.info({ weights: Object.fromEntries(byName), actor: audit.actor, reason: audit.reason }, "weights changed");
   }
 
   /** adoptWeights applies weights decided elsewhere (a cluster worker, told by its primary). */

@@ -17,7 +17,32 @@ export const PG_MIGRATIONS: readonly string[] = [
    CREATE TABLE cutover.docs (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL);`,
   `CREATE TABLE cutover.rows (collection TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
                              updated_at BIGINT NOT NULL, PRIMARY KEY (collection, key));`,
+  // Several replicas: every write carries the change number (seq) of its transaction and the
+  // replica that made it; deletions leave a tombstone; row collections keep one row per replica
+  // (merged on read); a weight applies at its effective time (database clock, ms).
+  `ALTER TABLE cutover.weights ADD COLUMN seq BIGINT NOT NULL DEFAULT 0, ADD COLUMN replica TEXT NOT NULL DEFAULT '',
+                               ADD COLUMN effective_at BIGINT NOT NULL DEFAULT 0;
+   ALTER TABLE cutover.docs ADD COLUMN seq BIGINT NOT NULL DEFAULT 0, ADD COLUMN replica TEXT NOT NULL DEFAULT '';
+   ALTER TABLE cutover.audit ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;
+   ALTER TABLE cutover.rows ADD COLUMN seq BIGINT NOT NULL DEFAULT 0, ADD COLUMN replica TEXT NOT NULL DEFAULT '',
+                            DROP CONSTRAINT rows_pkey, ADD PRIMARY KEY (collection, key, replica);
+   CREATE INDEX weights_seq ON cutover.weights (seq);
+   CREATE INDEX docs_seq ON cutover.docs (seq);
+   CREATE INDEX audit_seq ON cutover.audit (seq);
+   CREATE INDEX rows_seq ON cutover.rows (seq);
+   CREATE TABLE cutover.deleted (seq BIGINT NOT NULL, kind TEXT NOT NULL, collection TEXT NOT NULL, key TEXT NOT NULL);
+   CREATE INDEX deleted_seq ON cutover.deleted (seq);
+   INSERT INTO cutover.meta (key, value) VALUES ('change_seq', '0');
+   CREATE TABLE cutover.replicas (id TEXT PRIMARY KEY, started_at TIMESTAMPTZ NOT NULL, seen_at TIMESTAMPTZ NOT NULL,
+                                  info TEXT NOT NULL);
+   CREATE TABLE cutover.lease (name TEXT PRIMARY KEY, holder TEXT NOT NULL, epoch BIGINT NOT NULL,
+                               expires_at TIMESTAMPTZ NOT NULL);
+   CREATE TABLE cutover.evidence (replica TEXT PRIMARY KEY, rollout TEXT NOT NULL, stage TEXT NOT NULL,
+                                  snapshot TEXT NOT NULL, served TEXT NOT NULL, at TIMESTAMPTZ NOT NULL);`,
 ];
+
+/** The NOTIFY channel: the payload is "<seq> <replica> <what changed>"; listeners then read rows with a newer seq. */
+export const CHANGES_CHANNEL = "cutover_changes";
 
 export const AUDIT_ID_BLOCK = 10_000;
 
