@@ -25,6 +25,9 @@ interface Status {
 interface Findings {
   findings: { id: string; count: number; routeName: string; template: string }[];
 }
+interface Coverage {
+  rows: { endpoint: string; route: string; legacy: number; candidate: number; mirrored: number }[];
+}
 interface AuditRow {
   action: string;
   actor: string;
@@ -174,12 +177,25 @@ describe("several replicas on one PostgreSQL database", () => {
       let last = new Map<string, number>();
       const ok = await waitUntil(async () => want((last = await merged(a))), 20_000, 250);
       assert.ok(ok, `merged findings on a: ${JSON.stringify([...last])}`);
+      // Coverage: what each replica served and mirrored adds up to what all three did.
+      const coverage = async (r: Replica): Promise<string> => {
+        const v = await r.api<Coverage>("GET", "/api/coverage");
+        const users = v.rows.find((x) => x.endpoint === "GET /api/users/{int}");
+        const other = v.rows.filter((x) => x.route === "other");
+        const sum = (k: "legacy" | "candidate") => other.reduce((n, x) => n + x[k], 0);
+        return `users ${users?.legacy}/${users?.mirrored}, other ${sum("legacy") + sum("candidate")}`;
+      };
+      const wantCoverage = "users 30/30, other 3000";
+      let cov = "";
+      const covOk = await waitUntil(async () => (cov = await coverage(c)) === wantCoverage, 20_000, 250);
+      assert.ok(covOk, `merged coverage on c: ${cov}`);
 
       // kill -9 of every replica, then a restart: weights, findings, audit log are all there.
       await Promise.all([a, b, c].map((r) => r.kill("SIGKILL")));
       [a, b, c] = (await fleet(store, SPLIT, ["a2", "b2", "c2"])) as [Replica, Replica, Replica];
       assert.equal(await weightOf(c, "other"), 30);
       assert.ok(want((last = await merged(b))), `findings after the restart: ${JSON.stringify([...last])}`);
+      assert.equal(await coverage(b), wantCoverage, "coverage after the restart");
       const audit = await c.api<{ action: string; reason: string }[]>("GET", "/api/audit");
       assert.ok(audit.some((e) => e.action === "set_weight" && e.reason === "replicas test"));
       await Promise.all([a, b, c].map((r) => r.kill()));

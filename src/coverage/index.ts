@@ -1,5 +1,11 @@
 /** Coverage per endpoint: what each endpoint got from legacy, the candidate and the mirror. */
-export { CoverageMatrix, OTHER_ENDPOINTS, type ComparedCounts, type CoverageSnapshot } from "./matrix.js";
+export {
+  COVERAGE_COLLECTION,
+  CoverageMatrix,
+  OTHER_ENDPOINTS,
+  type ComparedCounts,
+  type CoverageStoredRow,
+} from "./matrix.js";
 export { COVERAGE_STATES, compareCoverage, coverageLabel, coverageState, groupCoverage } from "./present.js";
 export type { CoverageGroup } from "./present.js";
 export type { CoverageRow, CoverageState, CoverageView } from "./wire.js";

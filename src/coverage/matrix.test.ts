@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CoverageMatrix, OTHER_ENDPOINTS, type CoverageSnapshot } from "./matrix.js";
+import { CoverageMatrix, OTHER_ENDPOINTS } from "./matrix.js";
 import { groupCoverage } from "./present.js";
 
 test("the matrix joins served, mirrored and compared counts per endpoint, inventory endpoints included", () => {
@@ -76,6 +76,17 @@ test("the matrix is bounded: unknown endpoints beyond the cap fold and are count
   const rows = m.view([]).rows;
   assert.equal(rows.find((r) => r.endpoint === OTHER_ENDPOINTS)?.legacy, 7);
   assert.equal(rows.find((r) => r.endpoint === "GET /known")?.state, "covered");
-  const back = CoverageMatrix.fromSnapshot(JSON.parse(JSON.stringify(m.snapshot())) as CoverageSnapshot, 3);
-  assert.deepEqual(back.snapshot(), m.snapshot());
+  const stored = JSON.parse(JSON.stringify(m.rowsChanged())) as { key: string; value: unknown }[];
+  assert.equal(stored.length, 5, "every endpoint touched is one stored row");
+  assert.deepEqual(m.rowsChanged(), [], "nothing changed since");
+  const back = CoverageMatrix.fromRows(stored, 3);
+  back.setInventory([{ endpoint: "GET /known", route: "r" }]);
+  assert.equal(back.folded, 7);
+  assert.deepEqual(back.view([], 0), m.view([], 0));
+  m.served("r", "GET /p0", "candidate");
+  assert.deepEqual(
+    m.rowsChanged().map((r) => [r.key, r.value]),
+    [["GET /p0", { route: "r", legacy: 1, candidate: 1, mirrored: 0 }]],
+    "only what changed is stored again",
+  );
 });

@@ -19,10 +19,12 @@ export interface ComparedCounts {
   differing: number;
 }
 
-export interface CoverageSnapshot {
-  version: 1;
-  rows: ({ endpoint: string } & Counts)[];
-  folded: number;
+/** The store collection the counts are kept in: one row per endpoint (see CoverageMatrix.rowsChanged). */
+export const COVERAGE_COLLECTION = "endpoint_coverage";
+
+/** One stored row: an endpoint's counts; the OTHER_ENDPOINTS row also says how many requests were folded into it. */
+export interface CoverageStoredRow extends Counts {
+  folded?: number;
 }
 
 /**
@@ -38,6 +40,8 @@ export class CoverageMatrix {
   private readonly rows = new Map<string, Counts>();
   private inventory = new Map<string, string>();
   private unlistedCount: number | undefined;
+  /** Endpoints whose counts changed since rowsChanged() was last called. */
+  private readonly changed = new Set<string>();
   folded = 0;
 
   constructor(readonly limit = 1024) {}
@@ -52,6 +56,29 @@ export class CoverageMatrix {
   /** One live request served. */
   served(route: string, endpoint: string, target: "legacy" | "candidate"): void {
     this.row(route, endpoint)[target]++;
+  }
+
+  /** The rows changed since the last call, as stored (one per endpoint); clears the change set. */
+  rowsChanged(): { key: string; value: CoverageStoredRow }[] {
+    const out: { key: string; value: CoverageStoredRow }[] = [];
+    for (const endpoint of this.changed) {
+      const c = this.rows.get(endpoint);
+      if (!c) continue;
+      out.push({ key: endpoint, value: endpoint === OTHER_ENDPOINTS ? { ...c, folded: this.folded } : { ...c } });
+    }
+    this.changed.clear();
+    return out;
+  }
+
+  /** A matrix restored from stored rows (several replicas' rows already merged by the store). */
+  static fromRows(rows: readonly { key: string; value: unknown }[], limit?: number): CoverageMatrix {
+    const m = new CoverageMatrix(limit);
+    for (const { key, value } of rows) {
+      const r = value as CoverageStoredRow;
+      m.rows.set(key, { route: r.route, legacy: r.legacy, candidate: r.candidate, mirrored: r.mirrored });
+      m.folded += r.folded ?? 0;
+    }
+    return m;
   }
 
   /** One request mirrored to the candidate (both answers captured, handed to the comparison). */
@@ -119,20 +146,6 @@ export class CoverageMatrix {
     };
   }
 
-  snapshot(): CoverageSnapshot {
-    return { version: 1, rows: [...this.rows].map(([endpoint, c]) => ({ endpoint, ...c })), folded: this.folded };
-  }
-
-  static fromSnapshot(s: CoverageSnapshot | undefined, limit?: number): CoverageMatrix {
-    const m = new CoverageMatrix(limit);
-    if (s?.version !== 1) return m;
-    // Restored as stored (it was within its cap); the cap applies to endpoints new from now on.
-    for (const r of s.rows)
-      m.rows.set(r.endpoint, { route: r.route, legacy: r.legacy, candidate: r.candidate, mirrored: r.mirrored });
-    m.folded += s.folded;
-    return m;
-  }
-
   /** Tracked endpoints the inventory does not list (the fold row aside). */
   private unlisted(): number {
     if (this.unlistedCount === undefined) {
@@ -145,16 +158,21 @@ export class CoverageMatrix {
 
   private row(route: string, endpoint: string): Counts {
     let c = this.rows.get(endpoint);
-    if (c) return c;
+    if (c) {
+      this.changed.add(endpoint);
+      return c;
+    }
     // Inventory endpoints are reserved: they fit even when unknown shapes filled the matrix.
     if (!this.inventory.has(endpoint) && this.unlisted() >= this.limit) {
       this.folded++;
       endpoint = OTHER_ENDPOINTS;
+      this.changed.add(endpoint);
       c = this.rows.get(endpoint);
       if (c) return c;
     }
     c = { route, legacy: 0, candidate: 0, mirrored: 0 };
     this.rows.set(endpoint, c);
+    this.changed.add(endpoint);
     if (this.unlistedCount !== undefined && endpoint !== OTHER_ENDPOINTS && !this.inventory.has(endpoint))
       this.unlistedCount++;
     return c;

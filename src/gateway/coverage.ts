@@ -1,12 +1,19 @@
 import type { Parity } from "../compare/parity.js";
-import { CoverageMatrix, type CoverageSnapshot, type CoverageSource, type CoverageView } from "../coverage/index.js";
+import {
+  COVERAGE_COLLECTION,
+  CoverageMatrix,
+  type ComparedCounts,
+  type CoverageSource,
+  type CoverageView,
+} from "../coverage/index.js";
 import type { CapturedResponse } from "../diff/types.js";
 import { canonicalRouteTemplate, type EndpointTemplate } from "../inventory/resolve.js";
 import type { ComparisonSink, MirroredRequest } from "../mirror/mirror.js";
 import type { Runtime } from "../state/runtime.js";
 import type { Served } from "../state/served.js";
 
-const DOC = "endpoint_coverage";
+/** How long a view merged from every replica's stored rows is reused. */
+const SHARED_VIEW_MS = 1000;
 /** Request lines whose endpoint key is remembered (a hot path resolves once, not per request). */
 const KEY_CACHE = 4096;
 const PERSIST_EVERY_MS = 5000;
@@ -15,7 +22,8 @@ const PERSIST_EVERY_MS = 5000;
  * CoverageTap feeds the coverage matrix: every served record (both modes: the recorder runs where
  * the control plane is) and every mirrored pair, keyed by the same endpoint resolver the findings
  * use (Parity.endpointKey), so a matrix row and its findings always share the key. The counts are
- * kept in the store (one document, written at most every 5 s when they changed).
+ * kept in the store, one row per endpoint, the changed ones written at most every 5 s; several
+ * replicas on one database each store their own counts and the store sums them (see `share`).
  */
 export class CoverageTap implements CoverageSource {
   readonly matrix: CoverageMatrix;
@@ -24,13 +32,15 @@ export class CoverageTap implements CoverageSource {
   private reportedFolded = 0;
   private readonly keys = new Map<string, string>();
   private readonly timer: NodeJS.Timeout;
+  /** Several replicas: the findings of all of them, and the last merged view. */
+  private shared: { findings: () => { routes(): readonly ComparedCounts[] }; view?: CoverageView } | undefined;
 
   constructor(
     private readonly rt: Runtime,
     private readonly parity: Parity,
   ) {
     const limit = rt.config.diff.limits.templates;
-    this.matrix = CoverageMatrix.fromSnapshot(rt.store.getDoc(DOC) as CoverageSnapshot | undefined, limit);
+    this.matrix = CoverageMatrix.fromRows(rt.store.getRows(COVERAGE_COLLECTION), limit);
     this.reportedFolded = this.matrix.folded;
     this.useInventory([]);
     this.timer = setInterval(() => this.persist(), PERSIST_EVERY_MS).unref();
@@ -110,8 +120,23 @@ export class CoverageTap implements CoverageSource {
     };
   }
 
+  /**
+   * Several replicas on one database: the view becomes every replica's stored counts, summed by
+   * the store, joined with every replica's findings. This replica's own counts show once written
+   * (within 5 s), as the merged findings do.
+   */
+  share(findings: () => { routes(): readonly ComparedCounts[] }): void {
+    this.shared = { findings };
+  }
+
   view(): CoverageView {
-    return this.matrix.view(this.parity.findings.routes());
+    const sh = this.shared;
+    if (!sh) return this.matrix.view(this.parity.findings.routes());
+    if (sh.view && Date.now() - sh.view.generatedAt < SHARED_VIEW_MS) return sh.view;
+    const merged = CoverageMatrix.fromRows(this.rt.store.getRows(COVERAGE_COLLECTION), this.matrix.limit);
+    merged.setInventory(this.inventoryList);
+    sh.view = merged.view(sh.findings().routes());
+    return sh.view;
   }
 
   stateView(): { kind: string; entries: number | null; limit: number; capped: number }[] {
@@ -127,7 +152,7 @@ export class CoverageTap implements CoverageSource {
     this.reportedFolded = this.matrix.folded;
     if (!this.dirty) return;
     this.dirty = false;
-    this.rt.store.putDoc(DOC, this.matrix.snapshot());
+    this.rt.store.putRows(COVERAGE_COLLECTION, this.matrix.rowsChanged());
   }
 
   close(): void {

@@ -124,6 +124,8 @@ export class Gateway implements AdminHost {
     registerFindingsApi(this.admin, this);
     registerCoverageApi(this.admin, this);
     this.replicas = store instanceof PostgresStore ? attachReplicas(this, store, config.replicas, log) : undefined;
+    const replicas = this.replicas;
+    if (replicas) coverage.share(() => replicas.findings());
     this.rollout = config.rollout
       ? new RolloutController(this.runtime, config.rollout, {
           setShadow: (routes, on) => this.plane.setShadow(routes, on),

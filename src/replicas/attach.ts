@@ -7,6 +7,7 @@ import type { Judgeship, RolloutController } from "../rollout/controller.js";
 import type { WindowSnapshot } from "../rollout/window.js";
 import type { Runtime } from "../state/runtime.js";
 import type { PostgresOptions, PostgresStore } from "../store/postgres.js";
+import { COVERAGE_MERGERS } from "./coverage-merge.js";
 import { FINDINGS, FINDINGS_MERGERS, mergedFindingsRows } from "./findings-merge.js";
 import { replicaId, Replicas } from "./replicas.js";
 import type { ReplicasStatus } from "./wire.js";
@@ -16,9 +17,13 @@ const VIEW_MS = 1000;
 /** How long a self-notification may take before notifications are declared undelivered. */
 const PROBE_MS = 2000;
 
-/** The PostgreSQL store options for a replica: its id, the weight delay, and how findings rows merge. */
+/** The PostgreSQL store options for a replica: its id, the weight delay, and how findings and coverage rows merge. */
 export function replicaStoreOptions(c: Config["replicas"]): PostgresOptions {
-  return { replica: replicaId(c.id), applyDelayMs: c.apply_delay, mergers: FINDINGS_MERGERS };
+  return {
+    replica: replicaId(c.id),
+    applyDelayMs: c.apply_delay,
+    mergers: { ...FINDINGS_MERGERS, ...COVERAGE_MERGERS },
+  };
 }
 
 /**
