@@ -291,6 +291,41 @@ describe("several replicas on one PostgreSQL database", () => {
         );
         assert.equal(audit.filter((e) => e.action === "start").length, 1, "started once");
 
+        // A manual action through a replica that does not judge: the leader applies it, and the
+        // replica it went through answers with the new state.
+        const follower = second;
+        assert.equal((await status(follower)).replicas.leading, false);
+        let t = Date.now();
+        const paused = await follower.api<RolloutView>("POST", "/api/rollout/pause", { reason: "through a follower" });
+        console.log(`pause through a follower applied by the leader in ${Date.now() - t} ms`);
+        assert.equal(paused.status, "paused", "the follower answers with the state the leader stored");
+        assert.equal((await third.api<RolloutView>("GET", "/api/rollout")).status, "paused");
+        const pauseEntry = (await third.api<AuditRow[]>("GET", "/api/rollout/history?limit=1000")).find(
+          (e) => e.action === "pause",
+        );
+        assert.deepEqual(
+          pauseEntry?.detail?.decided_by,
+          { replica: (await status(third)).replicas.id, epoch: thirdEpoch },
+          "decided by the leader, fenced by its epoch",
+        );
+        assert.equal(pauseEntry.actor, "admin-api", "the operator's actor, not the follower's");
+        // An action the state does not allow is refused with the leader's own coded error.
+        await assert.rejects(
+          follower.api("POST", "/api/rollout/pause", {}),
+          (e: Error) => /409|400/.test(e.message) && /CUTOVER_ERR_/.test(e.message),
+        );
+        // The emergency rollback through the follower: weights to 0 at once, the rollout rolled back by the leader.
+        t = Date.now();
+        const rb = await follower.api<{ rollout: RolloutView }>("POST", "/api/rollback", {
+          reason: "follower rollback",
+        });
+        console.log(`rollback through a follower: ${Date.now() - t} ms`);
+        assert.equal(rb.rollout.status, "rolled_back");
+        for (const r of [follower, third]) {
+          assert.equal((await r.api<RolloutView>("GET", "/api/rollout")).status, "rolled_back");
+          assert.ok(await waitUntil(async () => (await status(r)).routes.every((x) => x.weight === 0), 2000, 50));
+        }
+
         // kill -9 of every replica: a restart resumes the same rollout at its stage.
         const last = await third.api<RolloutView>("GET", "/api/rollout");
         await Promise.all(rs.map((r) => r.kill("SIGKILL")));

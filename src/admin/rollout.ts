@@ -14,8 +14,8 @@ const reasonOf = (r: AdminRequest, fallback: string): string => {
 export function registerRolloutApi(admin: AdminServer, gw: AdminHost): void {
   admin.route("GET", "/api/rollout", () => rolloutView(gw));
   for (const action of ["promote", "pause", "resume", "rollback"] as const satisfies readonly ManualEvent["type"][]) {
-    admin.route("POST", `/api/rollout/${action}`, (r) => {
-      requireRollout(gw.rollout).manual(action, r.actor, reasonOf(r, `manual ${action}`));
+    admin.route("POST", `/api/rollout/${action}`, async (r) => {
+      await requireRollout(gw.rollout).manual(action, r.actor, reasonOf(r, `manual ${action}`));
       return rolloutView(gw);
     });
   }

@@ -50,13 +50,14 @@ export class AdminServer {
       rt.setWeights(new Map([[route, w]]), { actor: r.actor, action: "set_weight", reason });
       return { route: route.name, weight: rt.weight(route) };
     });
-    this.route("POST", "/api/rollback", (r) => {
+    this.route("POST", "/api/rollback", async (r) => {
       const body = r.body as { reason?: unknown } | undefined;
       const reason = typeof body?.reason === "string" ? body.reason : "manual rollback";
-      // A running rollout must know, or its next tick would move the weights up again.
-      const ro = gw.rollout;
-      if (ro && ro.state.status !== "rolled_back") ro.manual("rollback", r.actor, reason);
+      // Weights first: through any replica, at once. Then the rollout must know, or its next tick
+      // would move the weights up again (several replicas: the leader applies it).
       rt.rollbackAll(r.actor, reason);
+      const ro = gw.rollout;
+      if (ro && ro.state.status !== "rolled_back") await ro.manual("rollback", r.actor, reason);
       return { rolled_back: rt.table.routes.map((x) => x.name), rollout: rolloutView(gw) };
     });
     this.route("GET", "/api/audit", (r) => rt.store.auditLog({ limit: intParam(r.query, "limit", 100, 1, 1000) }));

@@ -88,7 +88,7 @@ export const ERROR_CODES = {
   CUTOVER_ERR_STORE: { status: 500, exit: 1, message: "the state store failed" },
   CUTOVER_ERR_STORE_SCHEMA: { status: 500, exit: 1, message: "the state store was written by a newer cutover" },
   // Several replicas on one PostgreSQL database.
-  CUTOVER_ERR_NOT_LEADER: { status: 409, exit: 2, message: "this replica does not judge the rollout" },
+  CUTOVER_ERR_NOT_LEADER: { status: 409, exit: 2, message: "no leader applied the rollout action" },
   // Deployment: TLS listeners.
   CUTOVER_ERR_TLS: { status: 500, exit: 1, message: "the TLS certificate or key could not be used" },
   CUTOVER_ERR_INTERNAL: { status: 500, exit: 70, message: "internal error (a bug in cutover)" },

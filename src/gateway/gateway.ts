@@ -222,7 +222,7 @@ export class Gateway implements AdminHost {
       await this.recording?.close().catch((err: unknown) => this.runtime.log.error({ err }, "recording"));
       // Last: what drained (served requests, comparisons) is in the window it persists.
       this.rollout?.stop();
-      await this.replicas?.replicas.stop();
+      await this.replicas?.stop();
       await this.runtime.store.close();
     })();
     return this.stopping;

@@ -3,12 +3,13 @@ import type { Logger } from "pino";
 import type { Parity } from "../compare/parity.js";
 import type { Config } from "../config/schema.js";
 import { FindingsAggregator } from "../findings/index.js";
-import type { Judgeship, RolloutController } from "../rollout/controller.js";
+import { requireRollout, type Judgeship, type RolloutController } from "../rollout/controller.js";
 import type { WindowSnapshot } from "../rollout/window.js";
 import type { Runtime } from "../state/runtime.js";
 import type { PostgresOptions, PostgresStore } from "../store/postgres.js";
 import { COVERAGE_MERGERS } from "./coverage-merge.js";
 import { FINDINGS, FINDINGS_MERGERS, mergedFindingsRows } from "./findings-merge.js";
+import { ANSWERS, Forwarding, REQUESTS, type ForwardedAction } from "./forward.js";
 import { replicaId, Replicas } from "./replicas.js";
 import type { ReplicasStatus } from "./wire.js";
 
@@ -16,6 +17,8 @@ import type { ReplicasStatus } from "./wire.js";
 const VIEW_MS = 1000;
 /** How long a self-notification may take before notifications are declared undelivered. */
 const PROBE_MS = 2000;
+/** Added to two leases: how long a forwarded rollout action waits for a leader to apply it. */
+const FORWARD_SLACK_MS = 2000;
 
 /** The PostgreSQL store options for a replica: its id, the weight delay, and how findings and coverage rows merge. */
 export function replicaStoreOptions(c: Config["replicas"]): PostgresOptions {
@@ -46,6 +49,8 @@ export interface ReplicaHandle {
   readonly replicas: Replicas;
   readonly judgeship: Judgeship;
   status(): ReplicasStatus;
+  /** Leaves the fleet: forwarded actions still waiting fail, then heartbeat and listener stop. */
+  stop(): Promise<void>;
   /** Every replica's findings merged (rebuilt at most once a second). */
   findings(): FindingsAggregator;
 }
@@ -71,6 +76,13 @@ export function attachReplicas(
   const rt = gw.runtime;
   rt.deferWeights = true;
   let view: { at: number; agg: FindingsAggregator } | undefined;
+  // A forwarded action waits for a leader at most two leases and a bit (a takeover fits in it).
+  const forwarding = new Forwarding(store, store.replica, 2 * c.lease + FORWARD_SLACK_MS);
+  const apply = (a: ForwardedAction): void => {
+    const ro = requireRollout(gw.rollout);
+    log.info({ action: a.type, actor: a.actor, via: a.via }, "rollout action forwarded by another replica");
+    ro.applyManual(a.type, a.actor, a.reason);
+  };
   const replicas = new Replicas(
     store,
     { id: store.replica, leaseMs: c.lease, pollMs: c.poll, applyDelayMs: store.applyDelayMs, probeMs: PROBE_MS },
@@ -82,8 +94,13 @@ export function attachReplicas(
           view = undefined;
           adoptAccepts(gw.parity, store);
         }
+        if (ch.rows.includes(REQUESTS) && replicas.leading()) forwarding.serve(apply);
+        if (ch.rows.includes(ANSWERS)) forwarding.answersChanged();
       },
-      leadership: (leading) => gw.rollout?.leadership(leading),
+      leadership: (leading) => {
+        gw.rollout?.leadership(leading);
+        if (leading) forwarding.serve(apply);
+      },
       evidence: () => gw.rollout?.evidence(),
     },
     log,
@@ -94,11 +111,16 @@ export function attachReplicas(
     fenced: (fn) => store.fenced(replicas.epoch, fn),
     evidence: (stage) => replicas.evidence(stage).map((e) => e.snapshot as WindowSnapshot),
     decider: () => ({ replica: replicas.id, epoch: replicas.epoch }),
+    forward: (a) => forwarding.request(a),
   };
   return {
     replicas,
     judgeship,
     status: () => replicas.status(),
+    stop: () => {
+      forwarding.close();
+      return replicas.stop();
+    },
     findings: () => {
       if (!view || Date.now() - view.at > VIEW_MS)
         view = {

@@ -46,6 +46,8 @@ export interface Judgeship {
   evidence(stage: string): WindowSnapshot[];
   /** Who decided, for the audit detail of decisions. */
   decider(): { replica: string; epoch: number };
+  /** Asks the leader to apply a manual action (this replica does not judge); resolves once it did. */
+  forward(action: { type: ManualEvent["type"]; actor: string; reason: string }): Promise<void>;
 }
 
 /** The key of one stage window, the same on every replica: rollout, stage, when the stage began. */
@@ -172,14 +174,25 @@ export class RolloutController {
     return verdict;
   }
 
-  /** manual applies an operator's promote / pause / resume / rollback, or throws a coded error. */
-  manual(type: ManualEvent["type"], actor: string, reason: string): RolloutState {
+  /**
+   * manual applies an operator's promote / pause / resume / rollback, or rejects with a coded error.
+   * Several replicas: a replica that does not judge has the leader apply it (and then shows the
+   * state the leader stored).
+   */
+  async manual(type: ManualEvent["type"], actor: string, reason: string): Promise<RolloutState> {
+    const j = this.host.judgeship;
+    if (j && !j.leading()) {
+      await j.forward({ type, actor, reason });
+      return this.state;
+    }
+    return this.applyManual(type, actor, reason);
+  }
+
+  /** applyManual is manual on the replica that judges (or the only one): applied now, or a coded error thrown. */
+  applyManual(type: ManualEvent["type"], actor: string, reason: string): RolloutState {
     const j = this.host.judgeship;
     if (j && !j.leading())
-      throw new CutoverError(
-        "CUTOVER_ERR_NOT_LEADER",
-        `this replica does not judge the rollout; send ${type} to the leader (cutover status shows it)`,
-      );
+      throw new CutoverError("CUTOVER_ERR_NOT_LEADER", `this replica stopped judging the rollout before ${type}`);
     const res = transition(this.state, { type, at: Date.now(), actor, reason });
     if (res.error) throw res.error;
     this.decide(res);
