@@ -4,15 +4,18 @@
 // and after SIGSTOP; kill -9 of everything loses nothing; through PgBouncer in transaction mode the
 // replicas poll instead, say so, and still converge.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
+import { chromium } from "playwright-core";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ReplicasStatus } from "../src/replicas/wire.js";
 import { PostgresStore } from "../src/store/postgres.js";
 import { tryLease } from "../src/replicas/lease.js";
-import { get, pool, waitUntil } from "./helpers/gateway.js";
+import { get, pool, TOKEN, waitUntil } from "./helpers/gateway.js";
 import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
 import { startPostgres, type Postgres } from "./helpers/postgres.js";
 import { startPgBouncer, startReplica, type Replica } from "./helpers/replicas.js";
@@ -49,6 +52,34 @@ routes:
   - name: other
     match: { path: /* }
 `;
+
+/** Opens the dashboard of one replica in Chromium: the Upstreams page lists the three, one of them leading. */
+async function dashboardShowsReplicas(adminUrl: string, leader: string): Promise<void> {
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await page.goto(`${adminUrl}/`);
+    await page.fill("input[name=token]", TOKEN);
+    await page.click("button[type=submit]");
+    await page.locator(".topbar").waitFor();
+    await page.click('a.tab[href="#/upstreams"]');
+    const rows = page.locator("section[data-section=replicas] tr[data-replica]");
+    await rows.nth(2).waitFor({ timeout: 5000 });
+    const ids: (string | null)[] = [];
+    for (let i = 0; i < (await rows.count()); i++) ids.push(await rows.nth(i).getAttribute("data-replica"));
+    assert.deepEqual(ids.sort(), ["a", "b", "c"]);
+    const leading = page.locator(`tr[data-replica="${leader}"] .badge-info`);
+    assert.equal(await leading.innerText(), "leader");
+    const dir = join(process.cwd(), "artifacts", "dashboard");
+    mkdirSync(dir, { recursive: true });
+    await page.screenshot({ path: join(dir, "replicas.png"), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+}
 
 describe("several replicas on one PostgreSQL database", () => {
   let pg: Postgres;
@@ -129,6 +160,21 @@ describe("several replicas on one PostgreSQL database", () => {
       assert.ok(fleetUp, JSON.stringify(st.replicas));
       assert.equal(st.replicas.mode, "listen");
       assert.equal(st.replicas.replicas.filter((r) => r.leader).length, 1, "exactly one leader");
+
+      // `cutover status` and the dashboard's Upstreams page show the replicas and who leads.
+      const cli = await promisify(execFile)(process.execPath, [
+        "bin/cutover.js",
+        "status",
+        "--admin",
+        b.admin,
+        "--token",
+        TOKEN,
+      ]);
+      const leader = st.replicas.leader ?? "";
+      assert.match(cli.stdout, /REPLICA +HOST +PID +MODE +LEADER/);
+      for (const id of ["a", "b", "c"]) assert.match(cli.stdout, new RegExp(`^${id}( \\(this\\))? `, "m"));
+      assert.match(cli.stdout, leader === "b" ? /judges the rollout/ : new RegExp(`follows \\(leader: ${leader}\\)`));
+      await dashboardShowsReplicas(b.admin, leader);
 
       // The weight change: every replica (the one it went through too) applies it at the same moment.
       const t0 = Date.now();

@@ -1,7 +1,9 @@
-// Upstreams: health state, URL, connection pool, last error; open WebSocket (upgrade) tunnels.
+// Upstreams: health state, URL, connection pool, last error; open WebSocket (upgrade) tunnels;
+// mirror breakers; the replicas on a shared PostgreSQL store.
 import { Badge, Empty, PageHead, statusTone } from "../components/ui";
 import { fmtAgo, fmtDateTime, fmtInt } from "../format";
 import { useLive } from "../live";
+import { ReplicasCard } from "./ReplicasCard";
 
 const ROLE: Record<string, string> = {
   legacy: "being migrated away from; serves every request not assigned to the candidate",
@@ -200,6 +202,7 @@ export function Upstreams() {
           </p>
         </section>
       ) : null}
+      {status?.replicas ? <ReplicasCard replicas={status.replicas} now={now} /> : null}
     </div>
   );
 }

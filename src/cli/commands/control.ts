@@ -3,6 +3,7 @@ import { CutoverError } from "../../errors/index.js";
 import type { RolloutView } from "../../rollout/wire.js";
 import { call, type AdminTarget } from "../client.js";
 import { table, type CommandResult } from "../output.js";
+import type { ReplicasStatus } from "../../replicas/wire.js";
 import { rolloutText } from "./rollout.js";
 
 /** status shows routes, weights, upstream health and request counts per target. */
@@ -61,8 +62,31 @@ export async function status(admin: AdminTarget): Promise<CommandResult> {
     : "";
   return {
     data: s,
-    text: `cutover ${s.version} on ${s.listen}, up ${s.uptime_s}s\n\n${routes}\n\n${ups}${workers}${breakers}\n\n${ro}`,
+    text: `cutover ${s.version} on ${s.listen}, up ${s.uptime_s}s\n\n${routes}\n\n${ups}${workers}${breakers}${replicasText(s.replicas)}\n\n${ro}`,
   };
+}
+
+/** Several replicas on one PostgreSQL store: who leads, how each learns of changes, its last report. */
+function replicasText(r: ReplicasStatus | null): string {
+  if (!r) return "";
+  const head =
+    `this replica ${r.id}: ${r.leading ? "judges the rollout" : `follows (leader: ${r.leader ?? "none"})`}, ` +
+    `epoch ${r.epoch}, changes by ${r.mode}${r.mode_reason ? ` (${r.mode_reason})` : ""}, ` +
+    `weights apply ${r.apply_delay_ms} ms after commit`;
+  const rows = table(
+    ["REPLICA", "HOST", "PID", "MODE", "LEADER", "ALIVE", "LAST HEARTBEAT", "LAST REPORT"],
+    r.replicas.map((x) => [
+      x.id === r.id ? `${x.id} (this)` : x.id,
+      x.host,
+      String(x.pid),
+      x.mode,
+      x.leader ? "yes" : "-",
+      x.alive ? "yes" : "gone",
+      x.seen_at,
+      x.last_report ?? "-",
+    ]),
+  );
+  return `\n\n${head}\n${rows}`;
 }
 
 export async function setWeight(
