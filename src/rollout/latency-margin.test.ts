@@ -14,7 +14,7 @@ import { Window } from "./window.js";
 const DEFAULTS: JudgeConfig = {
   min_duration: 600_000,
   max_duration: 3_600_000,
-  // The schema's defaults (config/schema.ts), so the test judges what an unconfigured rollout gets.
+  // The schema's defaults (config/schema-evidence.ts), so the test judges what an unconfigured rollout gets.
   margins: { error_rate: 0.5, p95_latency: "+20% and +25ms", parity: 0.1 },
   on_timeout: "hold",
   coverage_min_requests: 20,

@@ -10,7 +10,7 @@ import {
 import { compileTemplate, fillTemplate, matchSegments, type PathMatch, type PathTemplate } from "./template.js";
 
 /**
- * What the table needs of a configured route. The config's route type (src/config/schema.ts)
+ * What the table needs of a configured route. The config's route type (src/config/schema-routes.ts)
  * satisfies it; the table keeps whatever richer type it is given as `config`.
  */
 export interface RouteSpec {
