@@ -193,13 +193,13 @@ describe("mirror and diff against real Flask and FastAPI", () => {
     const after = (await g.admin<{ findings: FindingJson[] }>("GET", "/api/findings")).body.findings;
     assert.ok(!after.some((f) => f.id === tags.id), "accepted findings are no longer counted");
     // Accepted differences stop counting against the rollout judge's parity too.
-    const heard: boolean[] = [];
-    g.gw.parity.listeners.push((req, mismatch) => {
-      if (req.path === "/api/tags") heard.push(mismatch);
+    const heard: string[] = [];
+    g.gw.parity.listeners.push((req, outcome) => {
+      if (req.path === "/api/tags") heard.push(outcome);
     });
     assert.equal((await get(`${g.url}/api/tags`)).status, 200);
     await waitFor(() => heard.length === 1);
-    assert.deepEqual(heard, [false]);
+    assert.deepEqual(heard, ["same"]);
     const missing = await g.admin("POST", "/api/findings/nope/accept", { reason: "x" });
     assert.equal(missing.status, 404);
     const html = await g.admin<string>("GET", "/api/report.html");

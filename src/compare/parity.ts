@@ -23,10 +23,17 @@ export interface StateCount {
   capped: number;
 }
 
-/** What the judge hears about each comparison: the request, whether it really differed, the candidate's answer, the endpoint key. */
+/**
+ * How one comparison came out for the judge: "same" (no real difference), "differs" (a real,
+ * unaccepted difference), or "undecided" (its only real-looking differences are values legacy
+ * has answered too few times to tell a generated value from a change: left out of parity).
+ */
+export type ParityOutcome = "same" | "differs" | "undecided";
+
+/** What the judge hears about each comparison: the request, its outcome, the candidate's answer, the endpoint key. */
 export type ParityListener = (
   req: MirroredRequest,
-  mismatch: boolean,
+  outcome: ParityOutcome,
   candidate: CapturedResponse,
   endpoint: string,
 ) => void;
@@ -206,7 +213,7 @@ export class Parity implements ComparisonSink {
     }
     const name = req.route.name;
     this.findings.countMirrored(name, template);
-    const seen = { real: false };
+    const seen = { real: false, undecided: false };
     if (diffs.length) {
       const exchange = {
         id: req.id,
@@ -223,8 +230,10 @@ export class Parity implements ComparisonSink {
       this.findings.add(exchange, diffs, (d: Difference) => {
         const e = this.noise.explain(template, d);
         // An accepted difference is intended: it no longer counts against the judge's parity either.
-        if (e.class === "real" && !this.findings.get(findingId(name, template, d.kind, d.groupPath))?.accepted)
-          seen.real = true;
+        if (e.class === "real" && !this.findings.get(findingId(name, template, d.kind, d.groupPath))?.accepted) {
+          if (e.undecided) seen.undecided = true;
+          else seen.real = true;
+        }
         return e;
       });
       for (const d of diffs) this.metrics.mirrorDiffs.labels(name, d.kind).inc();
@@ -232,11 +241,12 @@ export class Parity implements ComparisonSink {
     this.metrics.mirrorTotal
       .labels(
         name,
-        candidate.error ? "candidate_error" : diffs.length ? (seen.real ? "different" : "noise_only") : "same",
+        candidate.error ? "candidate_error" : diffs.length ? (seen.real || seen.undecided ? "different" : "noise_only") : "same",
       )
       .inc();
     this.compared++;
-    for (const fn of this.listeners) fn(req, seen.real, candidate, template);
+    const outcome: ParityOutcome = seen.real ? "differs" : seen.undecided ? "undecided" : "same";
+    for (const fn of this.listeners) fn(req, outcome, candidate, template);
   }
 
   describePresets(): { name: string; rules: string[] }[] {

@@ -142,8 +142,8 @@ export class Gateway implements AdminHost {
     registerLiveApi(this.admin, live);
     const rollout = this.rollout;
     if (rollout)
-      this.parity.listeners.push((req, mismatch, candidate, endpoint) =>
-        rollout.recordMirrored(req, mismatch, candidate, endpoint),
+      this.parity.listeners.push((req, outcome, candidate, endpoint) =>
+        rollout.recordMirrored(req, outcome, candidate, endpoint),
       );
   }
 

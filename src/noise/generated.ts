@@ -214,6 +214,8 @@ export interface GeneratedVerdict {
   generated: boolean;
   /** Why, in words, for the report. */
   reason: string;
+  /** Too few observations of legacy's own value to say either way yet. */
+  undecided?: true;
 }
 
 /** Is the value at this path generated per request? */
@@ -229,7 +231,8 @@ export function generatedVerdict(s: PathStats | undefined, limits: GeneratedLimi
         }
       : { generated: false, reason: `stable on repeated requests for the same target` };
   }
-  if (s.n < limits.minObservations) return { generated: false, reason: `seen in ${s.n} requests, too few to judge` };
+  if (s.n < limits.minObservations)
+    return { generated: false, reason: `seen in ${s.n} requests, too few to judge`, undecided: true };
   const varies = s.distinct.length >= MOSTLY * Math.min(s.n, limits.maxDistinct);
   if (!varies) return { generated: false, reason: "values repeat across requests" };
   if (s.generatedShape >= MOSTLY * s.n) {

@@ -237,3 +237,26 @@ test("leaf paths: odd keys quoted, list indexes folded, and the same after the p
     collectLeaves(Object.fromEntries(Array.from({ length: 1900 }, (_, j) => [`k${i}_${j}`, [{ [`v${j}`]: j }]])));
   assert.deepEqual([...collectLeaves(body)], expected);
 });
+
+test("a value legacy answered fewer times than the rule needs is real but undecided; once seen enough it is decided", () => {
+  const m = new NoiseModel();
+  const stamp = d("value_changed", "$.generated_at", '"a"', '"b"');
+  const plan = d("value_changed", "$.plan", '"free"', '"pro"');
+  const iso = (i: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+  for (let i = 0; i < 4; i++) m.observeLegacy(T, { generated_at: iso(i), plan: "free" });
+  assert.deepEqual(
+    { ...m.explain(T, stamp), reason: "" },
+    { class: "real", reason: "", undecided: true },
+    "4 observations: too few to tell",
+  );
+  assert.equal(m.explain(T, plan).undecided, true);
+  m.observeLegacy(T, { generated_at: iso(4), plan: "free" });
+  assert.equal(m.classify(T, stamp), "noise_generated");
+  const decided = m.explain(T, plan);
+  assert.equal(decided.class, "real");
+  assert.equal(decided.undecided, undefined, "a value legacy keeps is a real change, decided");
+  // A changed format is never undecided: it is real whatever the values do.
+  const fm = new NoiseModel();
+  const fmt = { ...stamp, kind: "format_changed" as const, detail: "naive → zoned" };
+  assert.equal(fm.explain(T, fmt).undecided, undefined);
+});

@@ -170,6 +170,8 @@ export class NoiseModel {
     if (VALUE_KINDS.has(d.kind)) {
       const gv = generatedVerdict(this.generated.get(template)?.get(d.groupPath), this.options.generated);
       if (gv.generated) return { class: "noise_generated", reason: `legacy's ${d.groupPath} is ${gv.reason}` };
+      if (gv.undecided && fmt === undefined)
+        return { class: "real", reason: `legacy's ${d.groupPath}: ${gv.reason}`, undecided: true };
     }
     return { class: "real", reason: fmt ?? "no evidence of noise" };
   }

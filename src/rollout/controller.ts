@@ -4,6 +4,7 @@ import type { CapturedResponse } from "../diff/types.js";
 import { CutoverError } from "../errors/index.js";
 import type { Runtime } from "../state/runtime.js";
 import { userHash, type Served } from "../state/served.js";
+import type { ParityOutcome } from "../compare/parity.js";
 import type { MirroredRequest } from "../mirror/mirror.js";
 import type { Route } from "../route/table.js";
 import { judge, type Verdict } from "./judge.js";
@@ -222,8 +223,8 @@ export class RolloutController {
     });
   }
 
-  /** Records one mirrored comparison: the candidate's mirrored answer and whether it matched. */
-  recordMirrored(req: MirroredRequest, mismatch: boolean, candidate: CapturedResponse, endpoint?: string): void {
+  /** Records one mirrored comparison: the candidate's mirrored answer and, once decided, whether it matched. */
+  recordMirrored(req: MirroredRequest, outcome: ParityOutcome, candidate: CapturedResponse, endpoint?: string): void {
     if (!this.names.has(req.route.name)) return;
     const at = Date.now();
     this.window.record({
@@ -238,9 +239,10 @@ export class RolloutController {
       id: req.id,
       ...(endpoint !== undefined ? { endpoint } : {}),
     });
+    if (outcome === "undecided") return;
     this.window.recordParity({
       route: req.route.name,
-      mismatch,
+      mismatch: outcome === "differs",
       at,
       id: req.id,
       ...(endpoint !== undefined ? { endpoint } : {}),
