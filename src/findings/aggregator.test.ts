@@ -4,7 +4,8 @@ import { diffResponses } from "../diff/engine.js";
 import { captured, fastapiHeaders, fastapiJson, flaskHeaders, flaskJson } from "../diff/testing.js";
 import type { CapturedResponse, DiffOptions, Difference } from "../diff/types.js";
 import { CutoverError } from "../errors/index.js";
-import { FindingsAggregator, findingId } from "./aggregator.js";
+import { FindingsAggregator } from "./aggregator.js";
+import { findingId } from "./grouping.js";
 import type { Exchange, FindingsRows } from "./types.js";
 import { wilson } from "./wilson.js";
 

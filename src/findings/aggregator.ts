@@ -1,13 +1,29 @@
-import { createHash } from "node:crypto";
+/**
+ * FindingsAggregator: records each mirrored exchange's differences into findings under its caps,
+ * tracks changes for the store and the live stream, accepts, lists, summarizes per route, prunes,
+ * and converts to and from stored rows. Keys and per-route state are in grouping.ts, examples in
+ * example.ts, its options and cap counters in types.ts.
+ */
 import { compilePathPatterns, type PathPattern } from "../json/path.js";
 import type { Difference } from "../diff/types.js";
 import { CutoverError } from "../errors/index.js";
 import type { NoiseClass } from "../noise/model.js";
-import { redactHeaders } from "../redact/headers.js";
-import { redactTarget } from "../redact/url.js";
+import { buildExample, exampleSlot } from "./example.js";
 import { isIgnored, maskDifference } from "./filters.js";
-import { summarizeResponse } from "./summary.js";
+import {
+  findingId,
+  fromRouteRow,
+  newRouteState,
+  OVERFLOW_TEMPLATE,
+  recordSignature,
+  routeKey,
+  summarizeRoute,
+  toRouteRow,
+  type RouteState,
+} from "./grouping.js";
 import type {
+  AggregatorOptions,
+  CapCounts,
   Example,
   Exchange,
   Finding,
@@ -18,38 +34,6 @@ import type {
   RouteSummary,
 } from "./types.js";
 import { wilson } from "./wilson.js";
-
-export interface AggregatorOptions {
-  /** Examples kept per finding (config diff.examples). Default 5. */
-  examples: number;
-  /** config diff.redact.headers / diff.redact.paths, on top of the built-in heuristics. */
-  redactHeaders: readonly string[];
-  redactPaths: readonly string[];
-  /** config diff.ignore.*: findings recorded before an ignore was added are hidden, not deleted. */
-  ignoreHeaders: readonly string[];
-  ignorePaths: readonly string[];
-  /** Body preview cap per response in an example, in characters. Default 8192. */
-  previewChars: number;
-  /** Findings kept; differences that would open a new one beyond it count as differing, unrecorded. Default 2000. */
-  maxFindings: number;
-  /** (route, template) states kept; later templates fold into the route's OVERFLOW_TEMPLATE. Default 1000. */
-  maxTemplates: number;
-  /** Examples kept over all findings (each up to ~2 × previewChars). Past half of it, only first examples. Default 1000. */
-  maxExamples: number;
-  /** Differences of one exchange handled; the rest are counted and dropped. Default 200. */
-  maxDifferences: number;
-}
-
-/** Where templates past maxTemplates are counted: one bucket per route. */
-export const OVERFLOW_TEMPLATE = "{other}";
-
-/** What the caps turned away, since start (exported as metrics, shown in status). */
-export interface CapCounts {
-  templatesFolded: number;
-  findingsUnrecorded: number;
-  examplesDropped: number;
-  differencesDropped: number;
-}
 
 const DEFAULTS: AggregatorOptions = {
   examples: 5,
@@ -63,30 +47,6 @@ const DEFAULTS: AggregatorOptions = {
   maxExamples: 1000,
   maxDifferences: 200,
 };
-export const MAX_EXAMPLE_DIFFERENCES = 50;
-/** How often the "latest" example of a finding is replaced. */
-export const LATEST_EVERY_MS = 10_000;
-// Distinct combinations of findings remembered per route; beyond, requests count as differing.
-const MAX_SIGNATURES = 1000;
-
-interface RouteState extends RouteRow {
-  signatureCounts: Map<string, number>;
-}
-
-const idCache = new Map<string, string>();
-const ID_CACHE_MAX = 10_000;
-
-/** The id of a finding: a short hash of what it groups by, stable across restarts. Memoised (hot path). */
-export function findingId(routeName: string, template: string, kind: string, groupPath: string): string {
-  const key = `${routeName}\n${template}\n${kind}\n${groupPath}`;
-  let id = idCache.get(key);
-  if (id === undefined) {
-    id = createHash("sha256").update(key).digest("hex").slice(0, 12);
-    if (idCache.size >= ID_CACHE_MAX) idCache.clear();
-    idCache.set(key, id);
-  }
-  return id;
-}
 
 /**
  * Findings in memory: differences grouped by (route, template, kind, group path), with counts,
@@ -117,12 +77,12 @@ export class FindingsAggregator {
   /** Counts mirrored requests of a route, the denominator of every rate. Call once per compared pair. */
   countMirrored(routeName: string, template: string, n = 1): void {
     this.route(routeName, template).mirrored += n;
-    this.touch(`r:${routeName}\n${template}`);
+    this.touch(`r:${routeKey(routeName, template)}`);
   }
 
   /** The template to group under: `template`, or OVERFLOW_TEMPLATE once the route states are full. */
   resolveTemplate(routeName: string, template: string): string {
-    if (this.routeStates.has(`${routeName}\n${template}`) || this.routeStates.size < this.options.maxTemplates)
+    if (this.routeStates.has(routeKey(routeName, template)) || this.routeStates.size < this.options.maxTemplates)
       return template;
     this.capped.templatesFolded++;
     return OVERFLOW_TEMPLATE;
@@ -151,8 +111,7 @@ export class FindingsAggregator {
   add(exchange: Exchange, all: readonly Difference[], noise: NoiseInput): string[] {
     let differences = all;
     const route = this.route(exchange.routeName, exchange.template);
-    const routeKey = `${exchange.routeName}\n${exchange.template}`;
-    this.touch(`r:${routeKey}`);
+    this.touch(`r:${routeKey(exchange.routeName, exchange.template)}`);
     const kept: { d: Difference; cls: NoiseClass; reason?: string }[] = [];
     if (differences.length > this.options.maxDifferences) {
       this.capped.differencesDropped += differences.length - this.options.maxDifferences;
@@ -208,86 +167,38 @@ export class FindingsAggregator {
       else delete f.noiseReason;
       f.noiseCounts[cls]++;
       f.sample = d;
-      const max = this.options.examples;
-      const last = f.examples.at(-1);
-      // Keep the first max−1 examples, and a recent one in the last slot, refreshed at most every
-      // LATEST_EVERY_MS: building an example redacts and previews both bodies, which was 45 % of a
-      // comparison's CPU when it ran for every differing request (bench/mirror.ts profile).
-      const want =
-        max > 0 && (f.examples.length < max || (last !== undefined && exchange.at - last.at >= LATEST_EVERY_MS));
-      // Past half the example budget only a finding's first example is kept; at the budget, none.
-      const grows = f.examples.length < max;
-      const budget = f.examples.length === 0 ? this.options.maxExamples : this.options.maxExamples / 2;
-      if (want && grows && this.exampleCount >= budget) this.capped.examplesDropped++;
-      else if (want) {
-        example ??= this.example(
+      const slot = exampleSlot(f.examples, exchange.at, this.options, this.exampleCount);
+      if (slot === "dropped") this.capped.examplesDropped++;
+      else if (slot !== "none") {
+        example ??= buildExample(
           exchange,
           kept.map((k) => k.d),
+          { ...this.options, redactPaths: this.redactPatterns },
         );
-        if (grows) {
+        if (slot === "append") {
           f.examples.push(example);
           this.exampleCount++;
-        } else f.examples[max - 1] = example;
+        } else f.examples[this.options.examples - 1] = example;
       }
     }
     // Without a finding to accept it later, such a request always counts as differing.
     if (unrecorded) route.overflow++;
-    else this.recordSignature(route, [...touched].sort().join(","));
+    else recordSignature(route, touched);
     return [...touched];
   }
 
-  private example(exchange: Exchange, differences: Difference[]): Example {
-    const opts = { ...this.options, redactPaths: this.redactPatterns };
-    const req = redactHeaders(exchange.requestHeaders, this.options.redactHeaders);
-    const target = redactTarget(exchange.path);
-    const legacy = summarizeResponse(exchange.legacy, opts, "legacy");
-    const candidate = summarizeResponse(exchange.candidate, opts, "candidate");
-    return {
-      exchangeId: exchange.id,
-      at: exchange.at,
-      method: exchange.method,
-      path: target.target,
-      requestHeaders: req.headers,
-      legacy: legacy.summary,
-      candidate: candidate.summary,
-      differences: differences.slice(0, MAX_EXAMPLE_DIFFERENCES),
-      masked: [
-        ...target.masked,
-        ...req.masked.map((n) => `request header:${n}`),
-        ...legacy.masked,
-        ...candidate.masked,
-      ],
-      ...(exchange.mapped?.length ? { mapped: exchange.mapped.slice(0, 20) } : {}),
-    };
-  }
-
   private index(f: Finding): void {
-    const key = `${f.routeName}\n${f.template}`;
+    const key = routeKey(f.routeName, f.template);
     let ids = this.byRoute.get(key);
     if (!ids) this.byRoute.set(key, (ids = new Set()));
     ids.add(f.id);
   }
 
-  private recordSignature(route: RouteState, sig: string): void {
-    const n = route.signatureCounts.get(sig);
-    if (n !== undefined) route.signatureCounts.set(sig, n + 1);
-    else if (route.signatureCounts.size < MAX_SIGNATURES) route.signatureCounts.set(sig, 1);
-    else route.overflow++;
-  }
-
   private route(routeName: string, template: string): RouteState {
-    const key = `${routeName}\n${template}`;
+    const key = routeKey(routeName, template);
     let r = this.routeStates.get(key);
     if (!r) {
-      r = {
-        routeName,
-        template,
-        mirrored: 0,
-        signatures: [],
-        signatureCounts: new Map(),
-        overflow: 0,
-        ignoredDifferences: 0,
-      };
+      r = newRouteState(routeName, template);
       this.routeStates.set(key, r);
     }
     return r;
@@ -299,7 +210,7 @@ export class FindingsAggregator {
     if (!f) throw new CutoverError("CUTOVER_ERR_FINDING_NOT_FOUND", id);
     f.accepted = { reason, by, at };
     this.touch(`f:${id}`);
-    this.touch(`r:${f.routeName}\n${f.template}`);
+    this.touch(`r:${routeKey(f.routeName, f.template)}`);
     return f;
   }
 
@@ -309,7 +220,7 @@ export class FindingsAggregator {
     if (!f) throw new CutoverError("CUTOVER_ERR_FINDING_NOT_FOUND", id);
     delete f.accepted;
     this.touch(`f:${id}`);
-    this.touch(`r:${f.routeName}\n${f.template}`);
+    this.touch(`r:${routeKey(f.routeName, f.template)}`);
     return f;
   }
 
@@ -319,12 +230,12 @@ export class FindingsAggregator {
   }
 
   private view(f: Finding): FindingView {
-    const route = this.routeStates.get(`${f.routeName}\n${f.template}`);
+    const route = this.routeStates.get(routeKey(f.routeName, f.template));
     const mirrored = Math.max(route?.mirrored ?? 0, f.count);
     return {
       ...f,
       rate: wilson(f.count, mirrored),
-      ignored: isIgnored(f.groupPath, this.ignorePatterns, this.ignoreHeaderSet),
+      ignored: this.ignored(f),
     };
   }
 
@@ -369,32 +280,18 @@ export class FindingsAggregator {
   /** One route state's summary, from its own findings and signatures only (O(its size), not O(all findings)). */
   routeSummary(key: string): RouteSummary | undefined {
     const r = this.routeStates.get(key);
-    if (!r) return undefined;
-    const counted = new Set<string>();
-    const findings = { real: 0, noise: 0, accepted: 0, ignored: 0 };
+    return r && summarizeRoute(r, this.findingsOf(key), (f) => this.ignored(f));
+  }
+
+  private *findingsOf(key: string): Generator<Finding> {
     for (const id of this.byRoute.get(key) ?? []) {
       const f = this.findings.get(id);
-      if (!f) continue;
-      const ignored = isIgnored(f.groupPath, this.ignorePatterns, this.ignoreHeaderSet);
-      if (ignored) findings.ignored++;
-      else if (f.accepted) findings.accepted++;
-      else if (f.noise === "real") {
-        findings.real++;
-        counted.add(id);
-      } else findings.noise++;
+      if (f) yield f;
     }
-    let differing = r.overflow;
-    if (counted.size > 0)
-      for (const [sig, n] of r.signatureCounts) if (sig.split(",").some((id) => counted.has(id))) differing += n;
-    const mirrored = Math.max(r.mirrored, differing);
-    return {
-      routeName: r.routeName,
-      template: r.template,
-      mirrored: r.mirrored,
-      differing,
-      rate: wilson(differing, mirrored),
-      findings,
-    };
+  }
+
+  private ignored(f: Finding): boolean {
+    return isIgnored(f.groupPath, this.ignorePatterns, this.ignoreHeaderSet);
   }
 
   /** Drops findings last seen before `cutoff` (config diff.retention). Returns how many. */
@@ -403,10 +300,10 @@ export class FindingsAggregator {
     for (const [id, f] of this.findings) {
       if (f.lastSeen < cutoff) {
         this.findings.delete(id);
-        this.byRoute.get(`${f.routeName}\n${f.template}`)?.delete(id);
+        this.byRoute.get(routeKey(f.routeName, f.template))?.delete(id);
         this.exampleCount -= f.examples.length;
         this.touch(`d:${id}`);
-        this.touch(`r:${f.routeName}\n${f.template}`);
+        this.touch(`r:${routeKey(f.routeName, f.template)}`);
         n++;
       }
     }
@@ -421,16 +318,11 @@ export class FindingsAggregator {
   /** A route state as its stored row. */
   routeRow(key: string): RouteRow | undefined {
     const r = this.routeStates.get(key);
-    if (!r) return undefined;
-    const { signatureCounts, ...rest } = r;
-    return { ...rest, signatures: [...signatureCounts] };
+    return r && toRouteRow(r);
   }
 
   toRows(): FindingsRows {
-    const routes: RouteRow[] = [...this.routeStates.values()].map(({ signatureCounts, ...r }) => ({
-      ...r,
-      signatures: [...signatureCounts],
-    }));
+    const routes = [...this.routeStates.values()].map(toRouteRow);
     const findings: FindingsRows["findings"] = [];
     const examples: FindingsRows["examples"] = [];
     for (const { examples: ex, ...f } of this.findings.values()) {
@@ -444,13 +336,7 @@ export class FindingsAggregator {
     if ((rows as { version: unknown }).version !== 1)
       throw new Error(`unsupported findings version ${String(rows.version)}`);
     const a = new FindingsAggregator(options);
-    for (const r of rows.routes) {
-      a.routeStates.set(`${r.routeName}\n${r.template}`, {
-        ...r,
-        signatures: [],
-        signatureCounts: new Map(r.signatures),
-      });
-    }
+    for (const r of rows.routes) a.routeStates.set(routeKey(r.routeName, r.template), fromRouteRow(r));
     for (const f of rows.findings) {
       const finding = { ...f, examples: [] };
       a.findings.set(f.id, finding);

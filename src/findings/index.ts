@@ -1,12 +1,7 @@
 /** Findings: differences grouped per route, kind and path, with rates, examples and an HTML report. */
-export {
-  FindingsAggregator,
-  findingId,
-  type AggregatorOptions,
-  type CapCounts,
-  MAX_EXAMPLE_DIFFERENCES,
-  OVERFLOW_TEMPLATE,
-} from "./aggregator.js";
+export { FindingsAggregator } from "./aggregator.js";
+export { MAX_EXAMPLE_DIFFERENCES } from "./example.js";
+export { findingId, OVERFLOW_TEMPLATE } from "./grouping.js";
 export { buildReport, type ReportData } from "./report-data.js";
 export { renderHtmlReport, REPORT_LIMITS, type ReportLimits } from "./report-html.js";
 export {
@@ -25,6 +20,8 @@ export { summarizeResponse } from "./summary.js";
 export { wilson } from "./wilson.js";
 export type {
   Acceptance,
+  AggregatorOptions,
+  CapCounts,
   Example,
   Exchange,
   Finding,

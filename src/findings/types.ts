@@ -13,6 +13,35 @@ export type {
   RouteSummary,
 } from "./wire.js";
 
+export interface AggregatorOptions {
+  /** Examples kept per finding (config diff.examples). Default 5. */
+  examples: number;
+  /** config diff.redact.headers / diff.redact.paths, on top of the built-in heuristics. */
+  redactHeaders: readonly string[];
+  redactPaths: readonly string[];
+  /** config diff.ignore.*: findings recorded before an ignore was added are hidden, not deleted. */
+  ignoreHeaders: readonly string[];
+  ignorePaths: readonly string[];
+  /** Body preview cap per response in an example, in characters. Default 8192. */
+  previewChars: number;
+  /** Findings kept; differences that would open a new one beyond it count as differing, unrecorded. Default 2000. */
+  maxFindings: number;
+  /** (route, template) states kept; later templates fold into the route's OVERFLOW_TEMPLATE. Default 1000. */
+  maxTemplates: number;
+  /** Examples kept over all findings (each up to ~2 × previewChars). Past half of it, only first examples. Default 1000. */
+  maxExamples: number;
+  /** Differences of one exchange handled; the rest are counted and dropped. Default 200. */
+  maxDifferences: number;
+}
+
+/** What the caps turned away, since start (exported as metrics, shown in status). */
+export interface CapCounts {
+  templatesFolded: number;
+  findingsUnrecorded: number;
+  examplesDropped: number;
+  differencesDropped: number;
+}
+
 /** One mirrored request and both answers, as the mirror hands it to the aggregator. */
 export interface Exchange {
   /** Unique per mirrored request (used to link examples to logs). */
