@@ -241,7 +241,13 @@ export class Parity implements ComparisonSink {
     this.metrics.mirrorTotal
       .labels(
         name,
-        candidate.error ? "candidate_error" : diffs.length ? (seen.real || seen.undecided ? "different" : "noise_only") : "same",
+        candidate.error
+          ? "candidate_error"
+          : diffs.length
+            ? seen.real || seen.undecided
+              ? "different"
+              : "noise_only"
+            : "same",
       )
       .inc();
     this.compared++;
