@@ -13,17 +13,7 @@ import { validateHar, type Har } from "../src/recording/index.js";
 import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
 import { startGateway, type TestGateway } from "./helpers/gateway.js";
 import { deadPort } from "./helpers/net.js";
-
-// Distinctive, so a hit anywhere is a leak; the card numbers are Luhn-valid test numbers.
-const SECRETS = {
-  password: "PwdBodyPlanted5T8q1",
-  apiKey: "ApiKeyBodyPlanted3M6w",
-  bearer: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEifQ.Ym9keS1zZWNyZXQtc2lnbmF0dXJl",
-  signature: "Ym9keS1zZWNyZXQtc2lnbmF0dXJl",
-  query: "QuerySecretPlanted2Z9",
-  card: "4111111111111111",
-  cardSpaced: "4012 8888 8888 1881",
-};
+import { mixConfig, SECRETS, sendMix } from "./helpers/record-mix.js";
 
 let flask: Backend;
 let fastapi: Backend;
@@ -37,18 +27,7 @@ before(async () => {
     legacy: flask.url,
     candidate: fastapi.url,
     dir,
-    body: `
-bucketing: { keys: [jwt.sub, header:x-user-id] }
-routes:
-  - name: api
-    match: { path: /api/* }
-    mirror: { percent: 100, timeout: 2s }
-  - name: echo
-    match: { path: /echo/* }
-  - name: other
-    match: { path: /* }
-record: { path: ${JSON.stringify(file)}, routes: [api, echo], percent: 100, max_body: 4kib }
-`,
+    body: mixConfig(file),
   });
 });
 after(async () => {
@@ -57,56 +36,11 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Sent {
-  method: string;
-  path: string;
-  json?: unknown;
-}
-
-/** The mix: mirrored GETs, unmirrored POSTs (the three planted bodies) and PUTs with secrets in the body. */
-function mix(i: number): Sent {
-  switch (i % 10) {
-    case 0:
-      return { method: "POST", path: "/api/items", json: { name: "x", qty: "lots", password: SECRETS.password } };
-    case 1:
-      return { method: "POST", path: "/api/items", json: { name: "x", qty: "42" } };
-    case 2:
-      return { method: "POST", path: "/api/items", json: { name: `n${i}`, qty: i } };
-    case 3:
-      return {
-        method: "PUT",
-        path: `/echo/profile/${i}`,
-        json: { note: `put ${i}`, card: SECRETS.card, api_key: SECRETS.apiKey, text: `card ${SECRETS.cardSpaced}` },
-      };
-    case 4:
-      return { method: "GET", path: `/api/tags?api_key=${SECRETS.query}` };
-    case 5:
-      return { method: "GET", path: "/whoami" };
-    case 6:
-      return { method: "GET", path: "/api/users/2" };
-    default:
-      return { method: "GET", path: `/api/same/${i}` };
-  }
-}
-
 test(
   "200 mixed requests with JSON bodies: recorded with bodies, redacted, replayable",
   { timeout: 90_000 },
   async () => {
-    const sent: (Sent & { status: number })[] = [];
-    for (let i = 0; i < 200; i++) {
-      const s = mix(i);
-      const headers: Record<string, string> =
-        i % 2 ? { authorization: `Bearer ${SECRETS.bearer}` } : { "x-user-id": `u${i % 7}` };
-      if (s.json !== undefined) headers["content-type"] = "application/json";
-      const r = await request(g.url + s.path, {
-        method: s.method as "GET",
-        headers,
-        body: s.json === undefined ? null : JSON.stringify(s.json),
-      });
-      await r.body.dump();
-      sent.push({ ...s, status: r.statusCode });
-    }
+    const sent = await sendMix(g.url);
     assert.deepEqual([...new Set(sent.filter((s) => s.path === "/api/items").map((s) => s.status))].sort(), [201, 400]);
     const state = (await g.admin<{ state: { kind: string }[] }>("GET", "/api/status")).body.state;
     assert.ok(state.some((s) => s.kind === "recording_inflight"));

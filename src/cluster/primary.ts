@@ -11,13 +11,18 @@ import type { Runtime } from "../state/runtime.js";
 import type { ServedSink } from "../state/served.js";
 import type { WorkerStatus } from "../state/workers.js";
 import type { BreakerView } from "../state/breakers.js";
+import type { RecordingTap } from "../recording/tap.js";
 import type { Route } from "../route/table.js";
+import { RecordIntake } from "./recording.js";
+import { reviveCopy } from "./record-wire.js";
 import { unbatch, type FromWorker, type ToWorker, type WirePair, type WorkerStats } from "./protocol.js";
 
 /** Where the primary sends the workers' reports: the same sinks an in-process data plane feeds. */
 export interface ClusterHost {
   served: ServedSink;
   comparisons: ComparisonSink;
+  /** The recording (with `record:`): the workers' probes send it what they captured. */
+  recording?: RecordingTap | undefined;
 }
 
 /** A worker that has not said it is listening after this long failed to start. */
@@ -54,6 +59,7 @@ export class ClusterPlane implements Plane {
   private draining = false;
   private metricsSeq = 0;
   private readonly metricsWaiters = new Map<number, (m: unknown[]) => void>();
+  private readonly records: RecordIntake | undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -70,6 +76,7 @@ export class ClusterPlane implements Plane {
       lastReport: undefined,
       stats: undefined,
     }));
+    this.records = host.recording && new RecordIntake(host.recording, n);
     rt.weightListeners.push(() => this.broadcast({ t: "weights", weights: [...rt.weights] }));
     for (const u of rt.allUpstreams())
       u.onChange((c) => this.broadcast({ t: "health", upstream: u.name, state: c.to }));
@@ -126,6 +133,7 @@ export class ClusterPlane implements Plane {
         const served = s.state === "serving";
         s.state = "exited";
         s.worker = undefined;
+        this.records?.gone(s.slot);
         if (this.draining) return;
         const why = signal ?? `exit code ${code}`;
         reject(new CutoverError("CUTOVER_ERR_LISTEN", `${address}: worker ${s.slot} exited before listening (${why})`));
@@ -174,6 +182,9 @@ export class ClusterPlane implements Plane {
       case "metrics":
         this.metricsWaiters.get(m.id)?.(m.metrics);
         break;
+      case "records":
+        this.records?.take(s.slot, m);
+        break;
       case "ready":
       case "listening":
       case "failed":
@@ -185,7 +196,7 @@ export class ClusterPlane implements Plane {
     const route = this.rt.table.routes[p.req.route];
     if (!route) return;
     this.host.comparisons.compare(
-      { ...p.req, route },
+      { ...p.req, route, record: reviveCopy(p.req.record) },
       reviveResponse(p.legacy),
       reviveResponse(p.candidate),
       p.secondary ? reviveResponse(p.secondary) : undefined,

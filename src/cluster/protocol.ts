@@ -9,6 +9,7 @@ import type { PoolCounts } from "../state/plane.js";
 import type { Served, ServedSink } from "../state/served.js";
 import type { WireResponse } from "../compare/transfer.js";
 import type { HealthState } from "../proxy/upstream.js";
+import type { RecordsMessage, WireBodyCopy } from "./record-wire.js";
 
 export interface WorkerInit {
   t: "init";
@@ -39,6 +40,8 @@ export interface WirePair {
     route: number;
     headers: Record<string, string | string[] | undefined>;
     key: string | undefined;
+    /** When the recording keeps it (the worker's probe chose): its request body copy, null without a body. */
+    record?: WireBodyCopy | null | undefined;
   };
   legacy: WireResponse;
   candidate: WireResponse;
@@ -62,7 +65,9 @@ export type FromWorker =
   | { t: "failed"; code: string; message: string }
   | { t: "report"; served: ServedBatch; pairs: WirePair[]; stats: WorkerStats }
   | { t: "passive"; upstream: UpstreamName; to: HealthState; reason: string }
-  | { t: "metrics"; id: number; metrics: unknown[] };
+  | { t: "metrics"; id: number; metrics: unknown[] }
+  /** Exchanges the worker's recording probe captured (record-wire.ts). */
+  | RecordsMessage;
 
 /**
  * ServedBatch is many Served records in columns: one Float64Array for the numbers (cloned as one

@@ -6,6 +6,8 @@ import { createLogger } from "../log.js";
 import { wireResponse } from "../compare/transfer.js";
 import type { ComparisonSink, MirroredRequest } from "../mirror/mirror.js";
 import { DetachedStore } from "../store/detached.js";
+import { RecordShipper } from "./recording.js";
+import { wireCopy } from "./record-wire.js";
 import { ServedBatcher, type FromWorker, type ToWorker, type WirePair, type WorkerInit } from "./protocol.js";
 
 /** Reports (served requests, mirrored pairs, stats) go to the primary this often while serving. */
@@ -28,6 +30,8 @@ export class ClusterWorker {
   readonly rt: Runtime;
   readonly plane: DataPlane;
   private readonly served: ServedBatcher;
+  /** The recording probe's exchanges on their way to the primary (with `record:`). */
+  private readonly records: RecordShipper | undefined;
   private pairs: WirePair[] = [];
   private unsent = 0;
   private lastReport = 0;
@@ -51,7 +55,8 @@ export class ClusterWorker {
     }
     this.served = new ServedBatcher(config.rollout !== undefined);
     const sink: ComparisonSink = { offThread: true, compare: (req, l, c, s) => this.pair(req, l, c, s) };
-    this.plane = new DataPlane(rt, sink, this.served);
+    this.records = config.record && new RecordShipper(config.record, send);
+    this.plane = new DataPlane(rt, sink, this.served, this.records);
     this.plane.setShadow(
       init.shadow.flatMap((id) => rt.table.routes[id] ?? []),
       true,
@@ -61,7 +66,7 @@ export class ClusterWorker {
 
   /** Reports handed to the channel and not yet written. */
   get unsentReports(): number {
-    return this.unsent;
+    return this.unsent + (this.records?.unsent ?? 0);
   }
 
   async listen(): Promise<void> {
@@ -113,7 +118,7 @@ export class ClusterWorker {
       return;
     }
     this.pairs.push({
-      req: { ...req, route: req.route.id },
+      req: { ...req, route: req.route.id, record: wireCopy(req.record) },
       legacy: wireResponse(l),
       candidate: wireResponse(c),
       secondary: s ? wireResponse(s) : undefined,
@@ -122,6 +127,7 @@ export class ClusterWorker {
   }
 
   private report(): void {
+    this.records?.flush();
     // Idle, a report still goes when the tunnel count changed, and every second anyway: the
     // primary shows its stats and that it is alive.
     const now = Date.now();
@@ -157,6 +163,8 @@ export class ClusterWorker {
       await this.plane.drain();
       for (let i = 0; i < 100 && this.plane.mirror.inflight > 0; i++) await new Promise((r) => setTimeout(r, 20));
       clearInterval(this.timer);
+      // Recorded exchanges are handed over on a later turn (setImmediate): let the last ones arrive.
+      await new Promise((r) => setImmediate(r));
       this.report();
       await Promise.all(this.rt.allUpstreams().map((u) => u.close()));
     })();

@@ -43,7 +43,8 @@ export class DataPlane implements Plane {
     readonly rt: Runtime,
     comparisons: ComparisonSink,
     served: ServedSink,
-    recording?: RecordingTap,
+    /** The recording's tap, or in a cluster worker what ships its exchanges to the primary. */
+    recording?: Pick<RecordingTap, "probe">,
   ) {
     const config = rt.config;
     // The judge clusters by user only during a rollout; otherwise nobody reads the hash.

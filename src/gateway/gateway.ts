@@ -111,7 +111,7 @@ export class Gateway implements AdminHost {
     const comparisons = coverage.sink(this.recording ?? this.parity);
     this.plane =
       workers > 1
-        ? new ClusterPlane(this.runtime, workers, { served: recorder, comparisons })
+        ? new ClusterPlane(this.runtime, workers, { served: recorder, comparisons, recording: this.recording })
         : new DataPlane(this.runtime, comparisons, recorder, this.recording);
     if (this.plane instanceof DataPlane) {
       const correlation = this.plane.mirror.correlation;

@@ -2,11 +2,20 @@ import type { Config, RecordConfig, RouteConfig } from "../config/schema.js";
 import type { CapturedResponse } from "../diff/types.js";
 import type { ComparisonSink, MirroredRequest } from "../mirror/mirror.js";
 import type { Route } from "../route/table.js";
+import type { RecordInput } from "./entry.js";
 import { MAX_RECORDING_INFLIGHT, RecordingProbe } from "./probe.js";
 import { HarWriter, type WriterStats } from "./write.js";
 
 /** Journal bytes waiting for the disk before entries are dropped (and counted). */
 const MAX_PENDING = 8 << 20;
+
+/** One bounded part of the recording as status shows it (under `state`). */
+export interface RecordingState {
+  kind: string;
+  entries: number | null;
+  limit: number;
+  capped: number;
+}
 
 /**
  * RecordingTap records exchanges at the gateway to a HAR file. Its probe (probe.ts), on the data
@@ -16,22 +25,20 @@ const MAX_PENDING = 8 << 20;
  * and writes the mirrored ones the probe marked with legacy's answer as served and the candidate's.
  * Exchanges are finished when they arrive, and the redaction and serialisation run on a later
  * turn of the event loop (setImmediate), so a client's request never waits for the recording; the
- * writer drops and counts what the disk cannot take. In cluster workers there is no probe: the
- * tap then samples the mirrored exchanges itself, without their request bodies.
+ * writer drops and counts what the disk cannot take. In a cluster the probes run in the workers
+ * (cluster/recording.ts): the primary's tap writes what they send (`remote`) and the mirrored
+ * exchanges they marked, which arrive here with their request body copies.
  */
 export class RecordingTap implements ComparisonSink {
   private readonly writer: HarWriter;
-  private readonly routes: ReadonlySet<string> | undefined;
-  private acc = 0;
-  sampledOut = 0;
   private probed: RecordingProbe | undefined;
+  private remoteState: (() => RecordingState[]) | undefined;
 
   constructor(
     private readonly inner: ComparisonSink,
     private readonly cfg: RecordConfig,
     config: Config,
   ) {
-    this.routes = cfg.routes ? new Set(cfg.routes) : undefined;
     this.writer = new HarWriter(cfg.path, {
       maxBody: cfg.max_body,
       redactHeaders: config.diff.redact.headers,
@@ -57,11 +64,22 @@ export class RecordingTap implements ComparisonSink {
     return this.probed;
   }
 
+  /**
+   * remote is `probe` for a cluster: the probes run in the workers and the primary writes what
+   * they captured with the returned function (redacted here); `state` gives their counts.
+   */
+  remote(state: () => RecordingState[]): (x: RecordInput) => void {
+    this.remoteState = state;
+    return (x) => this.writer.write(x);
+  }
+
   /** The recording's bounded parts for status: unmirrored exchanges in capture, the journal. */
-  state(): { kind: string; entries: number | null; limit: number; capped: number }[] {
+  state(): RecordingState[] {
     const c = this.probed?.counts;
     return [
-      { kind: "recording_inflight", entries: c?.inflight ?? 0, limit: MAX_RECORDING_INFLIGHT, capped: c?.busy ?? 0 },
+      ...(this.remoteState?.() ?? [
+        { kind: "recording_inflight", entries: c?.inflight ?? 0, limit: MAX_RECORDING_INFLIGHT, capped: c?.busy ?? 0 },
+      ]),
       { kind: "recording_journal", entries: null, limit: MAX_PENDING, capped: this.writer.stats.dropped },
     ];
   }
@@ -73,20 +91,9 @@ export class RecordingTap implements ComparisonSink {
     secondary: CapturedResponse | undefined,
   ): void {
     this.inner.compare(req, legacy, candidate, secondary);
+    // The probe (here or in a cluster worker) chose and sampled on the request path.
     const copy = req.record;
-    if (this.probed) {
-      // The probe chose (and sampled) on the request path.
-      if (copy === undefined) return;
-    } else {
-      if (this.routes && !this.routes.has(req.route.name)) return;
-      // Deterministic sampling, evenly spread, like the mirror's percent.
-      this.acc += this.cfg.percent;
-      if (this.acc < 100) {
-        this.sampledOut++;
-        return;
-      }
-      this.acc -= 100;
-    }
+    if (copy === undefined) return;
     setImmediate(() =>
       this.writer.write({
         id: req.id,
