@@ -12,6 +12,7 @@ import type { ServedSink } from "../state/served.js";
 import type { WorkerStatus } from "../state/workers.js";
 import type { BreakerView } from "../state/breakers.js";
 import type { Route } from "../route/table.js";
+import { TurnBroker } from "./correlation-primary.js";
 import { unbatch, type FromWorker, type ToWorker, type WirePair, type WorkerStats } from "./protocol.js";
 
 /** Where the primary sends the workers' reports: the same sinks an in-process data plane feeds. */
@@ -54,6 +55,8 @@ export class ClusterPlane implements Plane {
   private draining = false;
   private metricsSeq = 0;
   private readonly metricsWaiters = new Map<number, (m: unknown[]) => void>();
+  /** Live correlation across the workers: each user's maps and turn order (correlation-primary.ts). */
+  readonly turns: TurnBroker;
 
   constructor(
     private readonly rt: Runtime,
@@ -70,6 +73,11 @@ export class ClusterPlane implements Plane {
       lastReport: undefined,
       stats: undefined,
     }));
+    const lim = rt.config.diff.limits;
+    this.turns = new TurnBroker({ users: lim.correlation_users, values: lim.correlation_values }, (slot, n, state) => {
+      const w = this.slots[slot]?.worker;
+      if (w) this.send(w, { t: "turn_grant", n, state });
+    });
     rt.weightListeners.push(() => this.broadcast({ t: "weights", weights: [...rt.weights] }));
     for (const u of rt.allUpstreams())
       u.onChange((c) => this.broadcast({ t: "health", upstream: u.name, state: c.to }));
@@ -126,6 +134,7 @@ export class ClusterPlane implements Plane {
         const served = s.state === "serving";
         s.state = "exited";
         s.worker = undefined;
+        this.turns.dropWorker(s.slot);
         if (this.draining) return;
         const why = signal ?? `exit code ${code}`;
         reject(new CutoverError("CUTOVER_ERR_LISTEN", `${address}: worker ${s.slot} exited before listening (${why})`));
@@ -173,6 +182,12 @@ export class ClusterPlane implements Plane {
       }
       case "metrics":
         this.metricsWaiters.get(m.id)?.(m.metrics);
+        break;
+      case "turn_begin":
+        this.turns.begin(s.slot, m.n, m.user, m.ms);
+        break;
+      case "turn_end":
+        this.turns.end(s.slot, m.n, m.state);
         break;
       case "ready":
       case "listening":

@@ -9,6 +9,7 @@ import type { PoolCounts } from "../state/plane.js";
 import type { Served, ServedSink } from "../state/served.js";
 import type { WireResponse } from "../compare/transfer.js";
 import type { HealthState } from "../proxy/upstream.js";
+import type { CorrelationNote, CorrelationState } from "../mirror/correlation.js";
 
 export interface WorkerInit {
   t: "init";
@@ -26,7 +27,19 @@ export type ToWorker =
   | { t: "shadow"; routes: number[]; on: boolean }
   | { t: "end_candidate_streams"; routes: number[] }
   | { t: "metrics"; id: number }
-  | { t: "drain" };
+  | { t: "drain" }
+  | TurnToWorker;
+
+/**
+ * Live correlation across workers (correlation-primary.ts, correlation-worker.ts): the primary
+ * grants a user's turn `n` with the user's mappings when the user's previous turn has ended;
+ * undefined state: refused (caps), the exchange goes uncorrelated.
+ */
+export type TurnToWorker = { t: "turn_grant"; n: number; state: CorrelationState | undefined };
+/** A worker asks for a user's turn (user: userHash of the bucket key), then ends it with the mappings it holds now. */
+export type TurnFromWorker =
+  | { t: "turn_begin"; n: number; user: string; ms: number }
+  | { t: "turn_end"; n: number; state: CorrelationState | undefined };
 
 /** A mirrored request as a worker reports it: the route by id, the rest as captured. */
 export interface WirePair {
@@ -39,6 +52,8 @@ export interface WirePair {
     route: number;
     headers: Record<string, string | string[] | undefined>;
     key: string | undefined;
+    /** What correlation substituted, for the comparison on the primary. */
+    correlation?: CorrelationNote;
   };
   legacy: WireResponse;
   candidate: WireResponse;
@@ -62,7 +77,8 @@ export type FromWorker =
   | { t: "failed"; code: string; message: string }
   | { t: "report"; served: ServedBatch; pairs: WirePair[]; stats: WorkerStats }
   | { t: "passive"; upstream: UpstreamName; to: HealthState; reason: string }
-  | { t: "metrics"; id: number; metrics: unknown[] };
+  | { t: "metrics"; id: number; metrics: unknown[] }
+  | TurnFromWorker;
 
 /**
  * ServedBatch is many Served records in columns: one Float64Array for the numbers (cloned as one

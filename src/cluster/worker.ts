@@ -6,6 +6,7 @@ import { createLogger } from "../log.js";
 import { wireResponse } from "../compare/transfer.js";
 import type { ComparisonSink, MirroredRequest } from "../mirror/mirror.js";
 import { DetachedStore } from "../store/detached.js";
+import { RemoteTurns } from "./correlation-worker.js";
 import { ServedBatcher, type FromWorker, type ToWorker, type WirePair, type WorkerInit } from "./protocol.js";
 
 /** Reports (served requests, mirrored pairs, stats) go to the primary this often while serving. */
@@ -27,6 +28,8 @@ type Send = (m: FromWorker, done?: (err: Error | null) => void) => boolean;
 export class ClusterWorker {
   readonly rt: Runtime;
   readonly plane: DataPlane;
+  /** Live correlation: each user's maps and turn order are the primary's. */
+  readonly turns: RemoteTurns;
   private readonly served: ServedBatcher;
   private pairs: WirePair[] = [];
   private unsent = 0;
@@ -52,6 +55,8 @@ export class ClusterWorker {
     this.served = new ServedBatcher(config.rollout !== undefined);
     const sink: ComparisonSink = { offThread: true, compare: (req, l, c, s) => this.pair(req, l, c, s) };
     this.plane = new DataPlane(rt, sink, this.served);
+    this.turns = new RemoteTurns(config.diff.limits.correlation_values, (m) => void this.send(m));
+    this.plane.mirror.correlation = this.turns;
     this.plane.setShadow(
       init.shadow.flatMap((id) => rt.table.routes[id] ?? []),
       true,
@@ -100,6 +105,9 @@ export class ClusterWorker {
         break;
       case "drain":
         void this.drain();
+        break;
+      case "turn_grant":
+        this.turns.grant(m.n, m.state);
         break;
       case "init":
         break;
