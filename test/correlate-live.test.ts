@@ -10,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { Agent, request } from "undici";
 import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
 import { startGateway, waitUntil, type TestGateway } from "./helpers/gateway.js";
+import { ClusterPlane } from "../src/cluster/primary.js";
 import { DataPlane } from "../src/dataplane/plane.js";
 
 interface FindingJson {
@@ -136,10 +137,23 @@ describe("live correlation with writes: isolated (STRICT_SESSIONS=1)", () => {
     async () => {
       const g = await startGateway({ legacy: flask.url, candidate: fastapi.url, body: routes(true) }, { workers: 2 });
       try {
+        // Which workers asked for each user's turns (observed on the primary, not changed).
+        assert.ok(g.gw.plane instanceof ClusterPlane);
+        const broker = g.gw.plane.turns;
+        const slots = new Map<string, Set<number>>();
+        const begin = broker.begin.bind(broker);
+        broker.begin = (slot, n, user, ms) => {
+          slots.set(user, (slots.get(user) ?? new Set()).add(slot));
+          begin(slot, n, user, ms);
+        };
         const findings = await run(g, true);
-        // Both workers served (the cluster module hands new connections to its workers in turn).
+        // Both workers served (the cluster module hands new connections to its workers in turn),
+        // and users' requests were spread over both.
         const served = g.gw.plane.workers().map((w) => w.served);
         assert.ok(served.length === 2 && served.every((n) => n >= 5), `served per worker ${served.join(", ")}`);
+        const spread = [...slots.values()].filter((s) => s.size === 2).length;
+        assert.equal(slots.size, USERS);
+        assert.ok(spread >= 1, `users on both workers: ${spread} of ${USERS}`);
         const state = await correlated(g, findings);
         const turns = state.find((s) => s.kind === "correlation_turns");
         assert.deepEqual(turns && { entries: turns.entries, capped: turns.capped }, { entries: 0, capped: 0 });
