@@ -15,6 +15,7 @@ import type { RecordingTap } from "../recording/tap.js";
 import type { Route } from "../route/table.js";
 import { RecordIntake } from "./recording.js";
 import { reviveCopy } from "./record-wire.js";
+import { TurnBroker } from "./correlation-primary.js";
 import { unbatch, type FromWorker, type ToWorker, type WirePair, type WorkerStats } from "./protocol.js";
 
 /** Where the primary sends the workers' reports: the same sinks an in-process data plane feeds. */
@@ -60,6 +61,8 @@ export class ClusterPlane implements Plane {
   private metricsSeq = 0;
   private readonly metricsWaiters = new Map<number, (m: unknown[]) => void>();
   private readonly records: RecordIntake | undefined;
+  /** Live correlation across the workers: each user's maps and turn order (correlation-primary.ts). */
+  readonly turns: TurnBroker;
 
   constructor(
     private readonly rt: Runtime,
@@ -77,6 +80,11 @@ export class ClusterPlane implements Plane {
       stats: undefined,
     }));
     this.records = host.recording && new RecordIntake(host.recording, n);
+    const lim = rt.config.diff.limits;
+    this.turns = new TurnBroker({ users: lim.correlation_users, values: lim.correlation_values }, (slot, n, state) => {
+      const w = this.slots[slot]?.worker;
+      if (w) this.send(w, { t: "turn_grant", n, state });
+    });
     rt.weightListeners.push(() => this.broadcast({ t: "weights", weights: [...rt.weights] }));
     for (const u of rt.allUpstreams())
       u.onChange((c) => this.broadcast({ t: "health", upstream: u.name, state: c.to }));
@@ -134,6 +142,7 @@ export class ClusterPlane implements Plane {
         s.state = "exited";
         s.worker = undefined;
         this.records?.gone(s.slot);
+        this.turns.dropWorker(s.slot);
         if (this.draining) return;
         const why = signal ?? `exit code ${code}`;
         reject(new CutoverError("CUTOVER_ERR_LISTEN", `${address}: worker ${s.slot} exited before listening (${why})`));
@@ -184,6 +193,12 @@ export class ClusterPlane implements Plane {
         break;
       case "records":
         this.records?.take(s.slot, m);
+        break;
+      case "turn_begin":
+        this.turns.begin(s.slot, m.n, m.user, m.ms);
+        break;
+      case "turn_end":
+        this.turns.end(s.slot, m.n, m.state);
         break;
       case "ready":
       case "listening":

@@ -10,6 +10,7 @@ import type { Served, ServedSink } from "../state/served.js";
 import type { WireResponse } from "../compare/transfer.js";
 import type { HealthState } from "../proxy/upstream.js";
 import type { RecordsMessage, WireBodyCopy } from "./record-wire.js";
+import type { CorrelationNote, CorrelationState } from "../mirror/correlation.js";
 
 export interface WorkerInit {
   t: "init";
@@ -27,7 +28,19 @@ export type ToWorker =
   | { t: "shadow"; routes: number[]; on: boolean }
   | { t: "end_candidate_streams"; routes: number[] }
   | { t: "metrics"; id: number }
-  | { t: "drain" };
+  | { t: "drain" }
+  | TurnToWorker;
+
+/**
+ * Live correlation across workers (correlation-primary.ts, correlation-worker.ts): the primary
+ * grants a user's turn `n` with the user's mappings when the user's previous turn has ended;
+ * undefined state: refused (caps), the exchange goes uncorrelated.
+ */
+export type TurnToWorker = { t: "turn_grant"; n: number; state: CorrelationState | undefined };
+/** A worker asks for a user's turn (user: userHash of the bucket key), then ends it with the mappings it holds now. */
+export type TurnFromWorker =
+  | { t: "turn_begin"; n: number; user: string; ms: number }
+  | { t: "turn_end"; n: number; state: CorrelationState | undefined };
 
 /** A mirrored request as a worker reports it: the route by id, the rest as captured. */
 export interface WirePair {
@@ -42,6 +55,8 @@ export interface WirePair {
     key: string | undefined;
     /** When the recording keeps it (the worker's probe chose): its request body copy, null without a body. */
     record?: WireBodyCopy | null | undefined;
+    /** What correlation substituted, for the comparison on the primary. */
+    correlation?: CorrelationNote;
   };
   legacy: WireResponse;
   candidate: WireResponse;
@@ -67,7 +82,8 @@ export type FromWorker =
   | { t: "passive"; upstream: UpstreamName; to: HealthState; reason: string }
   | { t: "metrics"; id: number; metrics: unknown[] }
   /** Exchanges the worker's recording probe captured (record-wire.ts). */
-  | RecordsMessage;
+  | RecordsMessage
+  | TurnFromWorker;
 
 /**
  * ServedBatch is many Served records in columns: one Float64Array for the numbers (cloned as one

@@ -37,7 +37,10 @@ process.on("message", (m: ToWorker) => {
 });
 
 // Without its primary nobody decides weights or health: stop serving rather than serve stale.
-process.on("disconnect", () => void exitAfterDrain(0));
+process.on("disconnect", () => {
+  worker?.turns.closeAll();
+  void exitAfterDrain(0);
+});
 // Signals go to the whole process group; the primary decides when workers stop.
 process.on("SIGINT", () => undefined);
 process.on("SIGTERM", () => void exitAfterDrain(0));

@@ -8,6 +8,7 @@ import type { ComparisonSink, MirroredRequest } from "../mirror/mirror.js";
 import { DetachedStore } from "../store/detached.js";
 import { RecordShipper } from "./recording.js";
 import { wireCopy } from "./record-wire.js";
+import { RemoteTurns } from "./correlation-worker.js";
 import { ServedBatcher, type FromWorker, type ToWorker, type WirePair, type WorkerInit } from "./protocol.js";
 
 /** Reports (served requests, mirrored pairs, stats) go to the primary this often while serving. */
@@ -29,6 +30,8 @@ type Send = (m: FromWorker, done?: (err: Error | null) => void) => boolean;
 export class ClusterWorker {
   readonly rt: Runtime;
   readonly plane: DataPlane;
+  /** Live correlation: each user's maps and turn order are the primary's. */
+  readonly turns: RemoteTurns;
   private readonly served: ServedBatcher;
   /** The recording probe's exchanges on their way to the primary (with `record:`). */
   private readonly records: RecordShipper | undefined;
@@ -57,6 +60,8 @@ export class ClusterWorker {
     const sink: ComparisonSink = { offThread: true, compare: (req, l, c, s) => this.pair(req, l, c, s) };
     this.records = config.record && new RecordShipper(config.record, send);
     this.plane = new DataPlane(rt, sink, this.served, this.records);
+    this.turns = new RemoteTurns(config.diff.limits.correlation_values, (m) => void this.send(m));
+    this.plane.mirror.correlation = this.turns;
     this.plane.setShadow(
       init.shadow.flatMap((id) => rt.table.routes[id] ?? []),
       true,
@@ -105,6 +110,9 @@ export class ClusterWorker {
         break;
       case "drain":
         void this.drain();
+        break;
+      case "turn_grant":
+        this.turns.grant(m.n, m.state);
         break;
       case "init":
         break;

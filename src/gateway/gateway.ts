@@ -113,10 +113,11 @@ export class Gateway implements AdminHost {
       workers > 1
         ? new ClusterPlane(this.runtime, workers, { served: recorder, comparisons, recording: this.recording })
         : new DataPlane(this.runtime, comparisons, recorder, this.recording);
-    if (this.plane instanceof DataPlane) {
-      const correlation = this.plane.mirror.correlation;
-      this.parity.stateSources.push(() => correlation.state());
-    }
+    // Live correlation's counts: this process's maps, or the cluster primary's (shared by its workers).
+    const plane = this.plane;
+    const correlation =
+      plane instanceof ClusterPlane ? plane.turns : plane instanceof DataPlane ? plane.mirror.correlation : undefined;
+    if (correlation) this.parity.stateSources.push(() => correlation.state());
     const recording = this.recording;
     if (recording) this.parity.stateSources.push(() => recording.state());
 

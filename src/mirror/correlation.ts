@@ -53,6 +53,36 @@ interface UserMaps {
   tail: Promise<void>;
 }
 
+/**
+ * One user's mappings as data (structured-cloneable): what a cluster's primary hands a worker with
+ * the user's turn, and what the worker hands back when the turn ends. `evicted`: mappings the cap
+ * pushed out while the worker held the turn.
+ */
+export interface CorrelationState {
+  candidate: Mapping[];
+  secondary: Mapping[];
+  evicted: number;
+}
+
+/** Where a data plane's mirror opens turns: its own LiveCorrelation, or a cluster's primary. */
+export interface TurnSource {
+  /** turn opens the next mirrored exchange of the user with this bucket key; `deadlineMs`: how long it may take. */
+  turn(key: string, id: string, deadlineMs?: number): Turn;
+  state(): { kind: string; entries: number | null; limit: number; capped: number }[];
+}
+
+/** Users are kept by a hash of their bucket key, never the key itself. */
+export function userHash(key: string): string {
+  return createHash("sha256").update(key).digest("base64url").slice(0, 16);
+}
+
+function correlator(values: number, ms: readonly Mapping[], evicted: number): Correlator {
+  const c = new Correlator(values);
+  for (const m of ms) c.add(m);
+  c.evicted = evicted;
+  return c;
+}
+
 function answerJson(a: CapturedResponse | undefined): unknown {
   if (!a || a.error !== undefined || a.truncated) return undefined;
   const d = decodeBody(a);
@@ -66,8 +96,9 @@ function answerJson(a: CapturedResponse | undefined): unknown {
  */
 export class Turn {
   readonly ready: Promise<void>;
+  /** Settles when the turn is finished or cancelled. */
+  readonly ended: Promise<void>;
   private release!: () => void;
-  private readonly done: Promise<void>;
   private readonly subs: Record<CorrelatedSide, Substitution[]> = { candidate: [], secondary: [] };
   private finished = false;
 
@@ -76,8 +107,8 @@ export class Turn {
     private readonly id: string,
   ) {
     this.ready = maps.tail;
-    this.done = new Promise<void>((r) => (this.release = r));
-    maps.tail = this.done;
+    this.ended = new Promise<void>((r) => (this.release = r));
+    maps.tail = this.ended;
   }
 
   rewrite(side: CorrelatedSide, parts: RequestParts): RequestParts {
@@ -113,6 +144,23 @@ export class Turn {
     this.maps[side].add(m);
   }
 
+  /** exportMaps: the user's mappings as data, with what the caps dropped since they were loaded. */
+  exportMaps(): CorrelationState {
+    const m = this.maps;
+    return {
+      candidate: m.candidate.mappings(),
+      secondary: m.secondary.mappings(),
+      evicted: m.candidate.evicted + m.secondary.evicted,
+    };
+  }
+
+  /** adoptMaps replaces the user's mappings with the ones a worker learned while it held the turn. */
+  adoptMaps(s: CorrelationState, values: number): void {
+    const m = this.maps;
+    m.candidate = correlator(values, s.candidate, m.candidate.evicted + s.evicted);
+    m.secondary = correlator(values, s.secondary, m.secondary.evicted);
+  }
+
   /** cancel lets the user's next exchange go without learning (the exchange was abandoned). */
   cancel(): void {
     this.finished = true;
@@ -146,8 +194,26 @@ export class Turn {
   }
 }
 
-/** LiveCorrelation holds the per-user maps of one data plane (one process, or one cluster worker). */
-export class LiveCorrelation {
+/**
+ * turnFrom: a turn whose mappings arrive later (a cluster worker's, from the primary); `ready`
+ * settles once they are loaded. Undefined state: no mappings (the turn goes uncorrelated).
+ */
+export function turnFrom(id: string, values: number, state: Promise<CorrelationState | undefined>): Turn {
+  const maps: UserMaps = {
+    candidate: new Correlator(values),
+    secondary: new Correlator(values),
+    tail: Promise.resolve(),
+  };
+  maps.tail = state.then((s) => {
+    if (!s) return;
+    maps.candidate = correlator(values, s.candidate, 0);
+    maps.secondary = correlator(values, s.secondary, 0);
+  });
+  return new Turn(maps, id);
+}
+
+/** LiveCorrelation holds the per-user maps of one data plane (one process, or a cluster's primary). */
+export class LiveCorrelation implements TurnSource {
   private readonly users = new Map<string, UserMaps>();
   private usersDropped = 0;
 
@@ -155,8 +221,11 @@ export class LiveCorrelation {
 
   /** turn opens the next mirrored exchange of the user with this bucket key. */
   turn(key: string, id: string): Turn {
-    // Kept by a hash of the key, never the key itself.
-    const h = createHash("sha256").update(key).digest("base64url").slice(0, 16);
+    return this.open(userHash(key), id);
+  }
+
+  /** open opens the next exchange of the user with this hash (userHash). */
+  open(h: string, id: string): Turn {
     let maps = this.users.get(h);
     if (maps) this.users.delete(h);
     else {

@@ -10,7 +10,13 @@ import type { Route } from "../route/table.js";
 import { outcomeOf } from "./breaker.js";
 import { Breakers, type Admission } from "./breakers.js";
 import { Capture, CaptureHandler } from "./capture.js";
-import { correlatedRequest, LiveCorrelation, type CorrelatedSide, type CorrelationNote } from "./correlation.js";
+import {
+  correlatedRequest,
+  LiveCorrelation,
+  type CorrelatedSide,
+  type CorrelationNote,
+  type TurnSource,
+} from "./correlation.js";
 import { ComparisonQueue } from "./queue.js";
 
 /** The request side of one mirrored exchange, as the comparison needs it. */
@@ -54,6 +60,8 @@ export type SkipReason =
 
 /** Bodies captured per side for comparison; larger answers are compared on their first bytes. */
 export const CAPTURE_CAP = 1 << 20;
+/** A correlated exchange may hold its user's turn this much longer than `mirror.timeout` (legacy's answer, learning). */
+export const TURN_SLACK_MS = 2000;
 
 /** What the shadow stage of a rollout mirrors on routes without their own `mirror:` settings. */
 const SHADOW_MIRROR: MirrorConfig = {
@@ -80,8 +88,11 @@ export class Mirror {
   private readonly shadow = new Set<number>();
   readonly queue: ComparisonQueue;
   readonly breakers: Breakers;
-  /** Per-user learned ids for routes mirrored with `writes: isolated` (correlation.ts). */
-  readonly correlation: LiveCorrelation;
+  /**
+   * Per-user learned ids for routes mirrored with `writes: isolated` (correlation.ts): this data
+   * plane's own, or a cluster's primary's (correlateThrough).
+   */
+  correlation: TurnSource;
 
   constructor(
     private readonly rt: Runtime,
@@ -142,7 +153,7 @@ export class Mirror {
     // The candidate on its own datastore mints its own ids: correlate them per user.
     const turn =
       cfg.writes === "isolated" && cfg.correlate !== false && facts.key !== undefined
-        ? this.correlation.turn(facts.key, facts.id)
+        ? this.correlation.turn(facts.key, facts.id, cfg.timeout + TURN_SLACK_MS)
         : undefined;
     const finished = (): void => {
       if (--pending > 0) return;
