@@ -166,15 +166,15 @@ describe("several replicas on one PostgreSQL database", () => {
         "bin/cutover.js",
         "status",
         "--admin",
-        b.admin,
+        a.admin,
         "--token",
         TOKEN,
       ]);
       const leader = st.replicas.leader ?? "";
       assert.match(cli.stdout, /REPLICA +HOST +PID +MODE +LEADER/);
       for (const id of ["a", "b", "c"]) assert.match(cli.stdout, new RegExp(`^${id}( \\(this\\))? `, "m"));
-      assert.match(cli.stdout, leader === "b" ? /judges the rollout/ : new RegExp(`follows \\(leader: ${leader}\\)`));
-      await dashboardShowsReplicas(b.admin, leader);
+      assert.match(cli.stdout, leader === "a" ? /judges the rollout/ : new RegExp(`follows \\(leader: ${leader}\\)`));
+      await dashboardShowsReplicas(a.admin, leader);
 
       // The weight change: every replica (the one it went through too) applies it at the same moment.
       const t0 = Date.now();
@@ -383,6 +383,41 @@ describe("several replicas on one PostgreSQL database", () => {
       } finally {
         done = true;
         for (const r of rs) r.child.kill("SIGCONT");
+      }
+    },
+  );
+
+  test(
+    "a rollback takes effect at once on the replica it went through, even while PostgreSQL is unreachable",
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      const store = await pg.createDatabase(`t${++dbs}`);
+      const [a] = (await fleet(store, SPLIT, ["r1"])) as [Replica];
+      await a.api("PUT", "/api/routes/other/weight", { weight: 100, reason: "all to the candidate" });
+      assert.ok(await waitUntil(async () => (await weightOf(a, "other")) === 100, 3000, 20));
+      const side = async (u: string): Promise<string> =>
+        (JSON.parse((await get(`${a.url}/whoami`, { "x-user-id": u })).text) as { backend: string }).backend;
+      assert.equal(await side("u1"), "fastapi-candidate");
+      await pg.halt();
+      let halted = true;
+      try {
+        // Acknowledged only once committed, so the call waits; the request path must not.
+        const t0 = Date.now();
+        const rollback = a.api("POST", "/api/rollback", { reason: "database down" });
+        const onLegacy = await waitUntil(async () => (await side(`u${Date.now()}`)) !== "fastapi-candidate", 2000, 20);
+        console.log(`rollback with PostgreSQL halted: users on legacy after ${Date.now() - t0} ms`);
+        assert.ok(onLegacy, "the rollback is in effect while the database is down");
+        const sides = await Promise.all(Array.from({ length: 50 }, (_, i) => side(`v${i}`)));
+        assert.deepEqual(new Set(sides), new Set(["flask-legacy"]));
+        await pg.resume();
+        halted = false;
+        await rollback;
+        assert.equal(await weightOf(a, "other"), 0);
+      } finally {
+        if (halted) await pg.resume();
+        await a.kill();
       }
     },
   );

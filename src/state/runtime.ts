@@ -35,8 +35,9 @@ export class Runtime {
   /** Called after weights change, e.g. so candidate streams of moved users end. */
   readonly weightListeners: ((route: Route, weight: number, previous: number) => void)[] = [];
   /**
-   * Several replicas on one database: setWeights only stores the change; every replica (this one
-   * too) applies it at its effective time via applyNamedWeights, so all switch at the same moment.
+   * Several replicas on one database: setWeights stores the change and every replica (this one
+   * too) applies it at its effective time via applyNamedWeights, so all switch at the same moment;
+   * only a decrease (toward legacy) also applies on this replica at once.
    */
   deferWeights = false;
 
@@ -138,6 +139,12 @@ export class Runtime {
     });
     this.log.info({ weights: Object.fromEntries(byName), actor: audit.actor, reason: audit.reason }, "weights changed");
     if (!this.deferWeights) this.applyNamedWeights(byName);
+    else {
+      // Several replicas: a move toward legacy (a rollback above all) takes effect here at once,
+      // even while the database is unreachable; the fleet-wide switch follows at the effective time.
+      const down = new Map([...byName].filter(([name, w]) => w < (previous.get(name) ?? 0)));
+      if (down.size) this.applyNamedWeights(down);
+    }
   }
 
   /** applyNamedWeights puts stored weights (by route name) on the request path. */
