@@ -77,7 +77,8 @@ export function attachReplicas(
   rt.deferWeights = true;
   let view: { at: number; agg: FindingsAggregator } | undefined;
   // A forwarded action waits for a leader at most two leases and a bit (a takeover fits in it).
-  const forwarding = new Forwarding(store, store.replica, 2 * c.lease + FORWARD_SLACK_MS);
+  const forwarding = new Forwarding(store, store.replica, 2 * c.lease + FORWARD_SLACK_MS, () => replicas.dbNow());
+  const fence = (fn: () => void): void => store.fenced(replicas.epoch, fn);
   const apply = (a: ForwardedAction): void => {
     const ro = requireRollout(gw.rollout);
     log.info({ action: a.type, actor: a.actor, via: a.via }, "rollout action forwarded by another replica");
@@ -94,12 +95,12 @@ export function attachReplicas(
           view = undefined;
           adoptAccepts(gw.parity, store);
         }
-        if (ch.rows.includes(REQUESTS) && replicas.leading()) forwarding.serve(apply);
+        if (ch.rows.includes(REQUESTS) && replicas.leading()) forwarding.serve(apply, fence);
         if (ch.rows.includes(ANSWERS)) forwarding.answersChanged();
       },
       leadership: (leading) => {
         gw.rollout?.leadership(leading);
-        if (leading) forwarding.serve(apply);
+        if (leading) forwarding.serve(apply, fence);
       },
       evidence: () => gw.rollout?.evidence(),
     },

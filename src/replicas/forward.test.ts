@@ -78,3 +78,35 @@ test("stopping fails the requests still waiting", async () => {
   await assert.rejects(p, { code: "CUTOVER_ERR_NOT_LEADER" });
   assert.deepEqual(store.getRows(REQUESTS), []);
 });
+
+test("the age of a request is read on one clock (the database's), whatever the local clocks say", async () => {
+  const dbClock = (): number => Date.now() + 3_600_000;
+  const follower = new Forwarding(store, "b", 2000, dbClock);
+  const leader = new Forwarding(store, "a", 2000, dbClock);
+  const p = follower.request({ type: "pause", actor: "op", reason: "r" });
+  let applied = 0;
+  leader.serve(() => applied++);
+  assert.equal(applied, 1, "an hour ahead of Date.now() on both: not stale");
+  follower.answersChanged();
+  await p;
+});
+
+test("the decision and its answer are written inside the leader's fence", async () => {
+  const follower = new Forwarding(store, "b", 2000);
+  const leader = new Forwarding(store, "a", 2000);
+  const p = follower.request({ type: "pause", actor: "op", reason: "r" });
+  let inside = false;
+  const seen: string[] = [];
+  leader.serve(
+    () => seen.push(`apply inside=${inside}`),
+    (fn) => {
+      inside = true;
+      fn();
+      seen.push(`answered=${store.getRows(ANSWERS).length} inside=${inside}`);
+      inside = false;
+    },
+  );
+  assert.deepEqual(seen, ["apply inside=true", "answered=1 inside=true"]);
+  follower.answersChanged();
+  await p;
+});

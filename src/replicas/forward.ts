@@ -16,6 +16,9 @@ export interface ForwardedAction {
   at: number;
 }
 
+/** How long before the asking replica's deadline the leader stops applying a request. */
+const APPLY_MARGIN_MS = 1000;
+
 interface Answer {
   ok: boolean;
   code?: ErrorCode;
@@ -48,18 +51,26 @@ export class Forwarding {
   /** Requests this replica applied as leader (a request is applied at most once per leader). */
   private readonly applied = new Set<string>();
 
+  /**
+   * `now` is the database's clock as this replica estimates it, so a request's age means the same
+   * on the replica that asked and on the leader whatever their own clocks say.
+   */
   constructor(
     private readonly store: Store,
     private readonly replica: string,
     private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Asks the leader to apply an action; resolves once it did, rejects with its error or on timeout. */
   request(action: Omit<ForwardedAction, "via" | "at">): Promise<void> {
     const id = randomBytes(8).toString("hex");
-    const value: ForwardedAction = { ...action, via: this.replica, at: Date.now() };
+    const value: ForwardedAction = { ...action, via: this.replica, at: this.now() };
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
+        // An answer that arrived with the last change read counts, even at the deadline.
+        this.answersChanged();
+        if (!this.waiting.has(id)) return;
         this.finish(id);
         reject(
           new CutoverError(
@@ -90,7 +101,7 @@ export class Forwarding {
    * replica becomes the leader). `apply` is the controller's own manual action; it throws a coded
    * error when the action is not possible in the current state.
    */
-  serve(apply: (a: ForwardedAction) => void, now = Date.now()): void {
+  serve(apply: (a: ForwardedAction) => void, fenced: (fn: () => void) => void = (fn) => fn(), now = this.now()): void {
     const answered = new Set(this.store.getRows(ANSWERS).map((r) => r.key));
     const requests = this.store.getRows(REQUESTS);
     // Bounded: only ids of requests still stored are remembered.
@@ -104,19 +115,24 @@ export class Forwarding {
         this.store.putRows(ANSWERS, [], [key]);
         continue;
       }
-      if (answered.has(key) || this.applied.has(key) || now - a.at > this.ttlMs) continue;
+      // A margin before the asking replica's own deadline: never applied after it gave up.
+      if (answered.has(key) || this.applied.has(key) || now - a.at > this.ttlMs - APPLY_MARGIN_MS) continue;
       this.applied.add(key);
-      let answer: Answer;
-      try {
-        apply(a);
-        answer = { ok: true, by: this.replica };
-      } catch (err) {
-        const e = isCutoverError(err) ? err : new CutoverError("CUTOVER_ERR_INTERNAL", (err as Error).message);
-        const detail = detailOf(e);
-        answer = { ok: false, code: e.code, ...(detail ? { detail } : {}), by: this.replica };
-      }
-      // Queued after the decision's own writes: whoever reads the answer has the new state too.
-      this.store.putRows(ANSWERS, [{ key, value: answer }]);
+      // Fenced like the decision itself: if a newer leader took over, the answer is refused with
+      // the decision, the asker is not told "applied", and the new leader applies it instead.
+      fenced(() => {
+        let answer: Answer;
+        try {
+          apply(a);
+          answer = { ok: true, by: this.replica };
+        } catch (err) {
+          const e = isCutoverError(err) ? err : new CutoverError("CUTOVER_ERR_INTERNAL", (err as Error).message);
+          const detail = detailOf(e);
+          answer = { ok: false, code: e.code, ...(detail ? { detail } : {}), by: this.replica };
+        }
+        // Queued after the decision's own writes: whoever reads the answer has the new state too.
+        this.store.putRows(ANSWERS, [{ key, value: answer }]);
+      });
     }
   }
 

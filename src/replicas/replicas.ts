@@ -79,6 +79,11 @@ export class Replicas {
     return this.opts.id;
   }
 
+  /** Now by the database's clock (estimated from the heartbeats): one clock for every replica. */
+  dbNow(): number {
+    return Date.now() + this.offsetMs;
+  }
+
   /** Whether this replica may judge now: it holds the lease and its local deadline has not passed. */
   leading(): boolean {
     return this.lease.holder === this.id && Date.now() < this.lease.validUntil;
