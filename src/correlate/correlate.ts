@@ -1,7 +1,8 @@
 import { ExactNumber, parseJsonLossless } from "../json/parse.js";
 import { stringifyJson } from "../diff/json-stringify.js";
 import type { Difference } from "../diff/types.js";
-import { redactText } from "../redact/index.js";
+import { createHmac, randomBytes } from "node:crypto";
+import { isSensitiveHeader, isSensitiveKey, looksLikeSecretValue, REDACTED, redactText } from "../redact/index.js";
 
 /**
  * Correlated values: ids, slugs, session ids and tokens that legacy and the candidate generate
@@ -29,9 +30,31 @@ export interface Substitution {
   where: string;
 }
 
-/** How a substitution is shown: token-like values masked, values longer than 12 characters cut. */
+/** Keys the digests shown for masked values: random per process, so a short secret (a PIN) cannot be looked up. */
+const DIGEST_KEY = randomBytes(16);
+
+/**
+ * Whether a place a substitution was made holds credentials: a credential header (cookie,
+ * authorization, x-session-token…), or a query parameter or JSON key named like a secret.
+ */
+function credentialPlace(where: string): boolean {
+  if (where.startsWith("header:")) return isSensitiveHeader(where.slice(7));
+  if (where.startsWith("query:")) return isSensitiveKey(where.slice(6));
+  const key = /\.([^.[\]]+)(?:\[\d+\])*$/.exec(where)?.[1];
+  return where.startsWith("body ") && key !== undefined && isSensitiveKey(key);
+}
+
+/**
+ * How a substitution is shown (findings, reports, replay output). A value in a credential place
+ * or shaped like one (JWT, bearer token) is never shown, not even in part: only a short keyed
+ * digest, so two mentions of one value in one process's output can still be matched. Other values have token-like parts masked
+ * and are cut after 12 characters.
+ */
 export function describeSubstitution(s: Substitution): string {
+  const secret = credentialPlace(s.where);
   const show = (v: string): string => {
+    if (secret || looksLikeSecretValue(v))
+      return `${REDACTED} #${createHmac("sha256", DIGEST_KEY).update(v).digest("hex").slice(0, 8)}`;
     const t = redactText(v).text;
     return t.length > 12 ? `${t.slice(0, 8)}…` : t;
   };

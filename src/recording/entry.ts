@@ -92,6 +92,7 @@ export function redactBody(
   redactPaths: readonly string[],
 ): { text: string; encoding?: "base64"; masked: string[]; parsed?: unknown } {
   const ct = parseContentType(contentType);
+  body = wholeCharacters(body);
   const text = body.toString("utf8");
   const binary = !Buffer.from(text, "utf8").equals(body);
   if (binary) return { text: body.toString("base64"), encoding: "base64", masked: [] };
@@ -103,6 +104,8 @@ export function redactBody(
         ? { text: stringifyJson(r.value), masked: r.masked, parsed: parsed.value }
         : { text, masked: [] };
     }
+    // JSON cut at the body cap (or broken): the configured paths cannot be found in it, so it is not kept.
+    if (redactPaths.length) return { text: "", masked: ["body (JSON that does not parse: not kept)"] };
   }
   if (ct.mediaType === "application/x-www-form-urlencoded") {
     const r = redactTarget(`?${text}`);
@@ -110,6 +113,22 @@ export function redactBody(
   }
   const r = redactText(text);
   return r.count ? { text: r.text, masked: [`body (${r.count} token-like value(s))`] } : { text, masked: [] };
+}
+
+/**
+ * A body cut at a cap can end inside a multi-byte UTF-8 character: drop that partial character,
+ * so cut text stays text (and is redacted as text) instead of passing for binary.
+ */
+export function wholeCharacters(body: Buffer): Buffer {
+  const n = body.length;
+  for (let k = 1; k <= 3 && k <= n; k++) {
+    const b = body[n - k] ?? 0;
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    // The lead byte of the last character: how long the character should be.
+    const want = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return want > k ? body.subarray(0, n - k) : body;
+  }
+  return body;
 }
 
 function cap(body: Buffer, max: number): { body: Buffer; cut: boolean } {

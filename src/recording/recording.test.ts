@@ -5,7 +5,16 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, it } from "node:test";
 import { idHash } from "./ids.js";
-import { HarWriter, parseRecording, readRecording, toHarEntry, validateHar, type RecordInput } from "./index.js";
+import { wholeCharacters } from "./entry.js";
+import {
+  HarWriter,
+  parseRecording,
+  readRecording,
+  redactBody,
+  toHarEntry,
+  validateHar,
+  type RecordInput,
+} from "./index.js";
 
 const JWT =
   "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiIsImV4cCI6MTYwMDAwMDAwMH0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWc";
@@ -137,5 +146,33 @@ describe("recording", () => {
       e._cutover?.ids?.filter((m) => m.path.startsWith("header:")),
       [{ path: "header:x-session-id", hash: idHash("salt", sid) }],
     );
+  });
+});
+
+describe("a body cut at the cap", () => {
+  it("inside a multi-byte character stays text and is redacted as text, never stored as raw base64", () => {
+    const full = Buffer.from('{"password":"hunter2-secret","card":"4111111111111111","name":"José Ñúñez"}');
+    const cutAt = full.indexOf(Buffer.from("é")) + 1; // between the two bytes of "é"
+    const r = redactBody(full.subarray(0, cutAt), "application/json", []);
+    assert.equal(r.encoding, undefined, "text, not base64");
+    assert.ok(!r.text.includes("hunter2-secret"), r.text);
+    assert.ok(!r.text.includes("4111111111111111"), r.text);
+    assert.ok(r.masked.length > 0);
+  });
+  it("JSON that no longer parses is not kept when redact.paths must apply to it", () => {
+    const cut = Buffer.from('{"profile":{"tax_id":"123-45-6789","na');
+    const r = redactBody(cut, "application/json", ["$.profile.tax_id"]);
+    assert.equal(r.text, "");
+    assert.match(r.masked[0] ?? "", /not kept/);
+  });
+  it("whole characters are kept as they are", () => {
+    for (const s of ["plain", "é", "日本", "🙂", "a🙂"]) {
+      const b = Buffer.from(s);
+      assert.deepEqual(wholeCharacters(b), b);
+      for (let k = 1; k < b.length; k++) {
+        const w = wholeCharacters(b.subarray(0, k));
+        assert.ok(Buffer.from(w.toString("utf8")).equals(w), `${s} cut at ${k}`);
+      }
+    }
   });
 });
