@@ -203,6 +203,16 @@ routes:
   - name: api
     match: { path: /api/* }
     mirror: { percent: 100, timeout: 2s, breaker: { failures: 3, open: 300ms, max_open: 2s } }
+# A shadow stage whose guards cannot trip: only the gates decide, and the breaker's skips must hold it.
+rollout:
+  routes: [api]
+  stages: [shadow, 100]
+  min_duration: 1s
+  warmup: 0s
+  interval: 200ms
+  min_requests: 5
+  margins: { error_rate: 100pt, p95_latency: 10000%, parity: 100% }
+  on_timeout: hold
 `,
     });
   });
@@ -241,6 +251,19 @@ routes:
       assert.equal(open.last_failure?.reason, "CUTOVER_ERR_UPSTREAM_RESET");
       assert.ok(open.skipped >= 40, `skipped while open: ${open.skipped} of 60`);
       assert.ok(sw.connections <= 10, `connections the candidate saw for 60 mirrored requests: ${sw.connections}`);
+      // The shadow stage does not promote on the few comparisons left: the judge names the skips.
+      type RolloutView = {
+        stage: { index: number };
+        verdict: { outcome: string; checks: { name: string; numbers: Record<string, number> }[] } | null;
+      };
+      let view: RolloutView | undefined;
+      const held = await waitUntil(async () => {
+        view = JSON.parse(await adminGet(g, "/api/rollout")) as RolloutView;
+        return (view.verdict?.checks.find((c) => c.name === "mirror_breaker")?.numbers.skipped ?? 0) >= 40;
+      }, 5000);
+      assert.ok(held, `verdict: ${JSON.stringify(view?.verdict).slice(0, 1500)}`);
+      assert.equal(view?.stage.index, 0, "still in the shadow stage");
+      assert.equal(view.verdict?.outcome, "hold");
       // Nothing is hidden: the skips are counted by reason, the failures compared and reported.
       assert.equal(await metric(g, skippedLine), open.skipped);
       assert.ok(

@@ -131,6 +131,12 @@ export class Gateway implements AdminHost {
       ? new RolloutController(this.runtime, config.rollout, {
           setShadow: (routes, on) => this.plane.setShadow(routes, on),
           endCandidateStreams: (routes) => this.plane.endCandidateStreams(new Set(routes.map((r) => r.id))),
+          mirrorSkips: () => {
+            const by = new Map<string, number>();
+            for (const b of this.plane.mirrorBreakers())
+              if (b.upstream === "candidate") by.set(b.route, (by.get(b.route) ?? 0) + b.skipped);
+            return by;
+          },
           ...(this.replicas ? { judgeship: this.replicas.judgeship } : {}),
         })
       : undefined;

@@ -31,6 +31,8 @@ export interface RolloutHost {
   endCandidateStreams(routes: readonly Route[]): void;
   /** Several replicas on one database: who judges, and the other replicas' evidence. Unset: this process alone. */
   judgeship?: Judgeship;
+  /** Mirrored requests to the candidate each route's mirror breaker skipped since start (the data plane counts). */
+  mirrorSkips?(): ReadonlyMap<string, number>;
 }
 
 /**
@@ -74,6 +76,8 @@ export class RolloutController {
   private timer: NodeJS.Timeout | undefined;
   private pendingStart: ReturnType<typeof startRollout> | undefined;
   private started = false;
+  /** The breaker skip counts when the current stage was first seen: the stage's skips are counted from them. */
+  private skipBase: { stage: string; counts: ReadonlyMap<string, number> } | undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -150,7 +154,18 @@ export class RolloutController {
     const served: Record<string, number> = {};
     for (const ch of ["legacy", "candidate", "legacy:mirror", "candidate:mirror"] as const)
       served[ch] = this.window.total(ch);
+    this.noteMirrorSkips();
     return { stage: stageKey(this.state), snapshot: this.window.snapshot(), served };
+  }
+
+  /** Copies the stage's mirror-breaker skips into the window (judged as the mirror_breaker gate). */
+  private noteMirrorSkips(): void {
+    const now = this.host.mirrorSkips?.();
+    if (!now) return;
+    const stage = stageKey(this.state);
+    if (this.skipBase?.stage !== stage) this.skipBase = { stage, counts: new Map(now) };
+    const base = this.skipBase.counts;
+    for (const r of this.names) this.window.setMirrorSkips(r, (now.get(r) ?? 0) - (base.get(r) ?? 0));
   }
 
   covers(route: Route): boolean {
@@ -161,6 +176,7 @@ export class RolloutController {
   tick(now = Date.now()): Verdict | null {
     const j = this.host.judgeship;
     if (j && !j.leading()) return null;
+    this.noteMirrorSkips();
     const others = j?.evidence(stageKey(this.state)) ?? [];
     const verdict = judge({
       window: others.length ? Window.fromSnapshots([this.window.snapshot(), ...others]) : this.window,

@@ -282,3 +282,34 @@ test("snapshots judge the same as the live window; min_requests overrides the pl
   assert.deepEqual(b, a);
   assert.equal(judge(input(w, { config: { ...CONFIG, min_requests: 42 } })).minRequests, 42);
 });
+
+test("mirrored requests the mirror breaker skipped in the stage hold the promotion; merged over windows; reset per stage", () => {
+  const healthy = (): Window => {
+    const rng = createRng(3);
+    const w = new Window();
+    fill(w, rng, { target: "legacy", requests: 2500, users: 800 });
+    fill(w, rng, { target: "candidate", requests: 2500, users: 800 });
+    return w;
+  };
+  const stage = { stage: { value: 50, index: 3 } };
+  const w = healthy();
+  w.setMirrorSkips("GET /items", 40);
+  w.setMirrorSkips("GET /elsewhere", 7); // not a rollout route here: not judged
+  const v = judge(input(w, { ...stage, routes: ["GET /items"] }));
+  assert.equal(v.outcome, "hold", v.reasons.join("\n"));
+  const check = v.checks.find((c) => c.name === "mirror_breaker");
+  assert.equal(check?.gating, true);
+  assert.equal(check.status, "inconclusive", "a gate that holds, never one that rolls back");
+  assert.equal(check.numbers.skipped, 40);
+  assert.match(check.summary, /skipped 40 mirrored requests .*GET \/items \(40\)/);
+  // Another replica's window adds its skips; a snapshot keeps them; a new stage starts without.
+  const other = new Window();
+  other.setMirrorSkips("GET /items", 2);
+  const merged = Window.fromSnapshots([w.snapshot(), other.snapshot()]);
+  assert.deepEqual(new Map(merged.mirrorSkips()).get("GET /items"), 42);
+  w.reset();
+  assert.deepEqual(w.mirrorSkips(), []);
+  const clean = judge(input(healthy(), stage));
+  assert.equal(clean.outcome, "promote");
+  assert.ok(!clean.checks.some((c) => c.name === "mirror_breaker"), "no skips: no check");
+});

@@ -156,6 +156,8 @@ export function judge(input: JudgeInput): Verdict {
     }),
   );
   if (stage.index + 1 >= stage.count - 1) gates.push(coverageCheck(ctx, input));
+  const breaker = mirrorBreakerCheck(window, routes);
+  if (breaker) gates.push(breaker);
 
   const eta = estimate(nc, plan, elapsed, config.min_duration, now);
   const tripped = guards.filter((g) => g.check.status === "fail");
@@ -185,6 +187,30 @@ function endpointParityOf(window: Window, routes: readonly string[]): Pick<Ctx, 
   const within = new Set(routes);
   const list = [...window.endpointParity()].filter(([, c]) => within.has(c.route));
   return list.length ? { endpointParity: list } : {};
+}
+
+/**
+ * A mirror breaker that skipped requests in the stage hides how the candidate answered them (the
+ * candidate kept failing, so its mirrored copies stopped): the stage cannot be promoted on the
+ * comparisons that remain. A gate, so it holds; the failures that opened the breaker were
+ * compared and count in the error and parity checks as usual.
+ */
+function mirrorBreakerCheck(window: Window, routes: readonly string[]): Check | undefined {
+  const within = new Set(routes);
+  const skipped = window.mirrorSkips().filter(([r, n]) => within.has(r) && n > 0);
+  if (skipped.length === 0) return undefined;
+  const total = sum(skipped.map(([, n]) => n));
+  const named = skipped
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([r, n]) => `${r} (${fmtN(n)})`)
+    .join(", ");
+  return gate(
+    "mirror_breaker",
+    false,
+    `The mirror breaker skipped ${fmtN(total)} mirrored requests to the candidate in this stage after repeated failures: ${named}. Their answers are unknown, so this stage does not promote; cutover status shows the breakers.`,
+    { skipped: total, routes: skipped.length },
+  );
 }
 
 function toWindow(w: JudgeInput["window"]): Window {

@@ -87,6 +87,8 @@ export interface WindowSnapshot {
   endpointsFolded?: number;
   /** Parity per endpoint for the stage (absent in older windows). */
   endpointParity?: ({ endpoint: string } & EndpointParity)[];
+  /** Mirrored requests the mirror breaker skipped in the stage, per route (absent in older windows). */
+  mirrorSkips?: { route: string; n: number }[];
 }
 
 /** Comparisons of one endpoint in the stage, and how many really differed. */
@@ -103,6 +105,8 @@ export class Window {
   private readonly coverageMap = new Map<string, CoverageCounts>();
   private readonly endpoints: FoldingMap<EndpointCoverage>;
   private readonly endpointParityMap: FoldingMap<EndpointParity>;
+  /** Per route: mirrored requests the mirror breaker skipped in the stage (set, not counted, by the controller). */
+  private readonly skipsMap = new Map<string, number>();
   /** Stage samples before this time are ignored (see reset). */
   from = -Infinity;
 
@@ -172,6 +176,7 @@ export class Window {
     this.cellMap.clear();
     this.parityMap.clear();
     this.endpointParityMap.clear();
+    this.skipsMap.clear();
     this.from = opts.from ?? -Infinity;
     if (opts.coverage) {
       this.coverageMap.clear();
@@ -249,6 +254,21 @@ export class Window {
       mine.n += c.n;
       mine.mismatches += c.mismatches;
     }
+    for (const [route, n] of o.skipsMap) this.skipsMap.set(route, (this.skipsMap.get(route) ?? 0) + n);
+  }
+
+  /**
+   * Sets how many mirrored requests of a route the mirror breaker skipped in this stage. The
+   * breaker lives in the data plane, which counts; the controller copies the stage's count here so
+   * it travels with the window (merged over replicas, judged as a gate).
+   */
+  setMirrorSkips(route: string, n: number): void {
+    if (n > 0) this.skipsMap.set(this.routeName(route), n);
+    else this.skipsMap.delete(this.routeName(route));
+  }
+
+  mirrorSkips(): [string, number][] {
+    return [...this.skipsMap];
   }
 
   snapshot(): WindowSnapshot {
@@ -273,6 +293,7 @@ export class Window {
       endpoints: [...this.endpoints.map].map(([endpoint, c]) => ({ endpoint, ...c })),
       endpointsFolded: this.endpoints.folded,
       endpointParity: [...this.endpointParityMap.map].map(([endpoint, c]) => ({ endpoint, ...c })),
+      mirrorSkips: [...this.skipsMap].map(([route, n]) => ({ route, n })),
     };
   }
 
@@ -307,6 +328,7 @@ export class Window {
     w.endpoints.folded = s.endpointsFolded ?? 0;
     for (const e of s.endpointParity ?? [])
       w.endpointParityMap.map.set(e.endpoint, { route: e.route, n: e.n, mismatches: e.mismatches });
+    for (const k of s.mirrorSkips ?? []) w.skipsMap.set(k.route, k.n);
     return w;
   }
 

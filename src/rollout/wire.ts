@@ -17,6 +17,7 @@ export type CheckName =
   | "duration"
   | "sample_size"
   | "coverage"
+  | "mirror_breaker"
   | "error_concentration";
 
 /**
