@@ -251,6 +251,7 @@ export class RolloutController {
       latencyMs: Number.isFinite(candidate.timing.totalMs) ? candidate.timing.totalMs : 0,
       error: candidate.error !== undefined || candidate.status >= 500,
       mirrored: true,
+      ...(candidate.error !== undefined ? { unanswered: true } : {}),
       at,
       id: req.id,
       ...(endpoint !== undefined ? { endpoint } : {}),

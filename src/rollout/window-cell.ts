@@ -15,6 +15,8 @@ export interface RequestSample {
   error: boolean;
   /** A mirrored copy: the answer was compared, never returned. */
   mirrored: boolean;
+  /** The upstream never answered (reset, timeout, refused): an error, but the endpoint was not reached. */
+  unanswered?: boolean;
   at: number;
   /** Request id, kept as an example when the request is an error, slow or unusual. */
   id?: string;

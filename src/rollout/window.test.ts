@@ -20,6 +20,8 @@ test("record keeps per (route, channel) counts, statuses, latency and users", ()
   w.record(req({ user: "u2", status: 500, error: true, latencyMs: 80, id: "r-2" }));
   w.record(req({ target: "candidate", status: 422, id: "r-3" }));
   w.record(req({ target: "candidate", mirrored: true }));
+  // A mirrored copy the candidate never answered (reset): an error in its cell, no coverage.
+  w.record(req({ target: "candidate", mirrored: true, status: 502, error: true, unanswered: true }));
   w.recordParity({ route: "GET /items", mismatch: true, at: 1000, id: "p-1" });
   const legacy = w.cell("GET /items", "legacy");
   assert.equal(legacy?.n, 2);
@@ -34,7 +36,8 @@ test("record keeps per (route, channel) counts, statuses, latency and users", ()
   assert.equal(legacy.users.size, 2);
   assert.deepEqual(legacy.errorIds, ["r-2"]);
   assert.equal(w.cell("GET /items", "candidate")?.statusIds.get(422)?.[0], "r-3");
-  assert.equal(w.cell("GET /items", "candidate:mirror")?.n, 1);
+  assert.equal(w.cell("GET /items", "candidate:mirror")?.n, 2);
+  assert.equal(w.cell("GET /items", "candidate:mirror")?.errors, 1);
   assert.deepEqual(w.parity("GET /items"), { n: 1, mismatches: 1, ids: ["p-1"] });
   assert.deepEqual(w.coverage().get("GET /items"), { legacy: 2, candidate: 1, mirrored: 1 });
   assert.equal(w.total("candidate"), 1);

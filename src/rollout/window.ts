@@ -135,8 +135,11 @@ export class Window {
         if (ep) ep.legacy++;
       }
     } else if (s.mirrored) {
-      cov.mirrored++;
-      if (ep) ep.mirrored++;
+      // A copy the candidate never answered did not reach it: coverage waits for a real answer.
+      if (!s.unanswered) {
+        cov.mirrored++;
+        if (ep) ep.mirrored++;
+      }
     } else {
       cov.candidate++;
       if (ep) ep.candidate++;
