@@ -244,9 +244,11 @@ export class Parity implements ComparisonSink {
         candidate.error
           ? "candidate_error"
           : diffs.length
-            ? seen.real || seen.undecided
+            ? seen.real
               ? "different"
-              : "noise_only"
+              : seen.undecided
+                ? "undecided"
+                : "noise_only"
             : "same",
       )
       .inc();

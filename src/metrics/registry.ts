@@ -116,7 +116,7 @@ export class Metrics {
     });
     this.mirrorTotal = new Counter({
       name: "cutover_mirror_total",
-      help: "Mirrored requests compared, by route and outcome.",
+      help: "Mirrored requests compared, by route and outcome (same, noise_only, undecided, different, candidate_error).",
       labelNames: ["route", "outcome"],
       registers,
     });
