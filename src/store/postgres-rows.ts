@@ -25,7 +25,11 @@ export class SharedCollection {
   private readonly own = new Map<string, unknown>();
   readonly merger: RowMerger;
 
-  constructor(merger: RowMerger | undefined) {
+  constructor(
+    merger: RowMerger | undefined,
+    /** This replica's id. Rows it stored in an earlier run (a pinned id) stay part of its contribution. */
+    private readonly self = "",
+  ) {
     this.merger = merger ?? LATEST;
   }
 
@@ -36,9 +40,13 @@ export class SharedCollection {
     m.set(replica, value);
   }
 
-  /** Ends loading: what is there now is the base of this replica's own values. */
+  /**
+   * Ends loading: what the other replicas stored is the base of this replica's own values. A row
+   * this replica stored in an earlier run is not in the base: a later write of the full value
+   * stores it again (plus what was added since), so a restart with the same id loses nothing.
+   */
   seal(): void {
-    for (const key of this.contrib.keys()) this.base.set(key, this.mergedOthers(key));
+    for (const key of this.contrib.keys()) this.base.set(key, this.mergedOthers(key, true));
   }
 
   /** Records this replica's full value; returns the contribution to store under its id. */
@@ -59,16 +67,19 @@ export class SharedCollection {
 
   /** The merged view of one key. */
   get(key: string): unknown {
-    const others = this.mergedOthers(key);
-    if (!this.own.has(key)) return others;
+    // Not written in this run: every stored row, this replica's earlier one included.
+    if (!this.own.has(key)) return this.mergedOthers(key);
+    const others = this.mergedOthers(key, true);
     const mine = this.merger.minus(this.own.get(key), this.base.get(key));
     return others === undefined ? mine : this.merger.merge(others, mine);
   }
 
-  private mergedOthers(key: string): unknown {
+  /** Every stored contribution for a key merged; `exceptSelf`: without this replica's own earlier row. */
+  private mergedOthers(key: string, exceptSelf = false): unknown {
     let out: unknown;
     let first = true;
-    for (const v of this.contrib.get(key)?.values() ?? []) {
+    for (const [replica, v] of this.contrib.get(key) ?? []) {
+      if (exceptSelf && replica === this.self) continue;
       out = first ? v : this.merger.merge(out, v);
       first = false;
     }

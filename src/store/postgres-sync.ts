@@ -38,12 +38,16 @@ export class Memory {
   /** The change number read up to (a refresh reads what is newer). */
   seen = 0;
 
-  constructor(private readonly mergers: Readonly<Record<string, RowMerger>> | undefined) {}
+  constructor(
+    private readonly mergers: Readonly<Record<string, RowMerger>> | undefined,
+    /** This replica's id: its own stored rows are its contribution, kept when it writes again. */
+    private readonly self = "",
+  ) {}
 
   /** The named row collection, made (with its merger) on first use. */
   collection(name: string): SharedCollection {
     let c = this.rows.get(name);
-    if (!c) this.rows.set(name, (c = new SharedCollection(this.mergers?.[name])));
+    if (!c) this.rows.set(name, (c = new SharedCollection(this.mergers?.[name], this.self)));
     return c;
   }
 

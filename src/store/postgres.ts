@@ -66,7 +66,7 @@ export class PostgresStore implements Store {
   ) {
     this.replica = opts.replica ?? "";
     this.applyDelayMs = opts.applyDelayMs ?? 0;
-    this.mem = new Memory(opts.mergers);
+    this.mem = new Memory(opts.mergers, this.replica);
     this.queue = new WriteQueue<Op>({
       commit: (batch) => this.commit(batch),
       onError: (err, attempt) => {
