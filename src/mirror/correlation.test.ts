@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { CapturedResponse } from "../diff/types.js";
-import { LiveCorrelation } from "./correlation.js";
+import { LiveCorrelation, turnWithin } from "./correlation.js";
 
 const answer = (body: unknown): CapturedResponse => ({
   status: 200,
@@ -64,5 +64,26 @@ describe("live correlation", () => {
     assert.ok(values);
     assert.equal(values.entries, 4); // b: 1, c: 3 (of 6 learned)
     assert.equal(values.capped, 3);
+  });
+});
+
+describe("the wait for a user's turn is bounded", () => {
+  it("a turn whose predecessor never ends lapses after the wait; cancelling it lets the next go", async () => {
+    const lc = new LiveCorrelation({ users: 10, values: 10 });
+    lc.turn("u", "stuck"); // never finished: a slow answer, a long poll
+    const t2 = lc.turn("u", "r2");
+    const t0 = Date.now();
+    assert.equal(await turnWithin(t2, 50), false);
+    assert.ok(Date.now() - t0 >= 45);
+    t2.cancel();
+    const t3 = lc.turn("u", "r3");
+    assert.equal(await turnWithin(t3, 1000), true, "the lapsed turn no longer holds the user's next exchange");
+  });
+  it("a turn whose predecessor ended in time goes", async () => {
+    const lc = new LiveCorrelation({ users: 10, values: 10 });
+    const t1 = lc.turn("u", "r1");
+    const t2 = lc.turn("u", "r2");
+    setTimeout(() => t1.cancel(), 10);
+    assert.equal(await turnWithin(t2, 1000), true);
   });
 });

@@ -279,18 +279,41 @@ export function collect(stream: PassThrough | null): Promise<Buffer | null | und
 const FRAMING = new Set(["content-length", "transfer-encoding"]);
 
 /**
+ * turnWithin: true when the user's previous exchange was learned within `ms`, false after `ms`
+ * (the copies of a user that sends many requests at once, or whose previous exchange is a slow
+ * answer, are not left holding mirror slots).
+ */
+export function turnWithin(turn: Turn, ms: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    turn.ready.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    );
+  });
+}
+
+/**
  * correlatedRequest waits for the user's turn and the whole mirrored body, then rewrites the
  * side's request with the user's mappings. Headers are node's flat [name, value, …] list; a
  * buffered body gets its own Content-Length (a substituted id can change its length).
  */
 export async function correlatedRequest(
   turn: Turn,
+  ready: Promise<boolean>,
   side: CorrelatedSide,
   path: string,
   headers: string[],
   body: PassThrough | null,
-): Promise<{ path: string; headers: string[]; body: Buffer | null } | undefined> {
-  const [buf] = await Promise.all([collect(body), turn.ready]);
+): Promise<{ path: string; headers: string[]; body: Buffer | null } | "lapsed" | undefined> {
+  const [buf, inTime] = await Promise.all([collect(body), ready]);
+  if (!inTime) return "lapsed";
   if (buf === undefined) return undefined;
   const pairs: [string, string][] = [];
   for (let i = 0; i + 1 < headers.length; i += 2) {

@@ -12,6 +12,7 @@ import { Breakers, type Admission } from "./breakers.js";
 import { Capture, CaptureHandler } from "./capture.js";
 import {
   correlatedRequest,
+  turnWithin,
   LiveCorrelation,
   type CorrelatedSide,
   type CorrelationNote,
@@ -56,7 +57,14 @@ export interface ComparisonSink {
 }
 
 export type SkipReason =
-  "concurrency" | "body_too_large" | "candidate_unhealthy" | "breaker_open" | "method" | "busy" | "error";
+  | "concurrency"
+  | "body_too_large"
+  | "candidate_unhealthy"
+  | "breaker_open"
+  | "method"
+  | "busy"
+  | "error"
+  | "correlation_wait";
 
 /** Bodies captured per side for comparison; larger answers are compared on their first bytes. */
 export const CAPTURE_CAP = 1 << 20;
@@ -155,9 +163,18 @@ export class Mirror {
       cfg.writes === "isolated" && cfg.correlate !== false && facts.key !== undefined
         ? this.correlation.turn(facts.key, facts.id, cfg.timeout + TURN_SLACK_MS)
         : undefined;
+    // The wait for the user's previous exchange is bounded by `timeout` too; past it the exchange
+    // lapses: not compared (it would show the candidate failing), counted as skipped.
+    const ready = turn && turnWithin(turn, cfg.timeout);
+    let lapsed = false;
     const finished = (): void => {
       if (--pending > 0) return;
       this.inflight--;
+      if (lapsed) {
+        turn?.cancel();
+        this.skip(route, "correlation_wait");
+        return;
+      }
       const l = legacy.result();
       const c = candidate.result();
       const s = secondaryCap?.result();
@@ -188,11 +205,12 @@ export class Mirror {
     const sendTo = (up: Upstream, side: CorrelatedSide, body: PassThrough | null, cap: Capture): void => {
       const path = upstreamPath(facts, side === "candidate" ? "candidate" : "legacy", up.basePath);
       const route = facts.rm.route.name;
-      if (!turn) return this.send(up, route, method, path, headers, body, cfg, cap);
+      if (!turn || !ready) return this.send(up, route, method, path, headers, body, cfg, cap);
       // Detached: waits for the user's previous exchange to be learned and for the whole body.
-      correlatedRequest(turn, side, path, headers, body).then(
+      correlatedRequest(turn, ready, side, path, headers, body).then(
         (r) => {
-          if (!r) return cap.onError("CUTOVER_ERR_INTERNAL");
+          if (r === "lapsed") lapsed = true;
+          if (!r || r === "lapsed") return cap.onError("CUTOVER_ERR_INTERNAL");
           cap.rebase(performance.now());
           this.send(up, route, method, r.path, r.headers, r.body, cfg, cap);
         },
