@@ -38,6 +38,9 @@ const HEARTBEAT_MS = 1000;
 const SAFETY_POLL_MS = 5000;
 /** A replica not seen for this long is shown as gone. */
 const GONE_MS = 10_000;
+/** The leader removes evidence of other stages this old, and rows of replicas gone this long. */
+const STALE_EVIDENCE_S = 60;
+const GONE_FOR_GOOD_S = 3600;
 
 /** replicaId is this process's id: the configured one, or host, pid and a random suffix. */
 export function replicaId(configured: string | undefined): string {
@@ -67,6 +70,8 @@ export class Replicas {
   private rows: ReplicaRow[] = [];
   private evidenceCache = new Map<string, { snapshot: unknown; served: unknown }[]>();
   private probe: { nonce: string; resolve(): void } | undefined;
+  /** The stage this replica last published evidence for (stageKey). */
+  private stage = "";
 
   constructor(
     readonly store: PostgresStore,
@@ -296,6 +301,7 @@ export class Replicas {
   private async publish(): Promise<void> {
     const e = this.hooks.evidence();
     if (!e) return;
+    this.stage = e.stage;
     await this.store.query(
       `INSERT INTO cutover.evidence (replica, rollout, stage, snapshot, served, at) VALUES ($1, '', $2, $3, $4, clock_timestamp())
        ON CONFLICT (replica) DO UPDATE SET stage = $2, snapshot = $3, served = $4, at = clock_timestamp()`,
@@ -334,9 +340,19 @@ export class Replicas {
       };
     });
     if (this.leading()) {
+      // Only the current stage's evidence is judged (a dead replica's row of this stage too: its
+      // requests happened); rows of earlier stages, and replicas gone for an hour, are removed.
+      const stage = this.stage;
+      await this.store.query(
+        `DELETE FROM cutover.evidence WHERE stage <> $1 AND at < clock_timestamp() - interval '${STALE_EVIDENCE_S} seconds'`,
+        [stage],
+      );
+      await this.store.query(
+        `DELETE FROM cutover.replicas WHERE seen_at < clock_timestamp() - interval '${GONE_FOR_GOOD_S} seconds'`,
+      );
       const ev = await this.store.query<{ stage: string; snapshot: string; served: string }>(
-        "SELECT stage, snapshot, served FROM cutover.evidence WHERE replica <> $1",
-        [this.id],
+        "SELECT stage, snapshot, served FROM cutover.evidence WHERE replica <> $1 AND stage = $2",
+        [this.id, stage],
       );
       this.evidenceCache = new Map();
       for (const e of ev) {
