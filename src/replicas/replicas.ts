@@ -61,6 +61,8 @@ export class Replicas {
   private offsetMs = 0;
   private bestRtt = Infinity;
   private timers: NodeJS.Timeout[] = [];
+  /** Periodic round trips under way (stop() waits for them). */
+  private readonly running = new Set<Promise<void>>();
   private pendingWeights = new Map<string, NodeJS.Timeout>();
   private syncing: Promise<void> | undefined;
   private again = false;
@@ -104,7 +106,12 @@ export class Replicas {
     await this.renew();
     await this.heartbeat();
     const every = (ms: number, fn: () => Promise<void>): void => {
-      this.timers.push(setInterval(() => void fn().catch((err: unknown) => this.failed(err)), ms).unref());
+      const run = (): void => {
+        const p = fn().catch((err: unknown) => this.failed(err));
+        this.running.add(p);
+        void p.finally(() => this.running.delete(p));
+      };
+      this.timers.push(setInterval(run, ms).unref());
     };
     every(HEARTBEAT_MS, () => this.heartbeat());
     every(Math.max(100, Math.floor(this.opts.leaseMs / 3)), () => this.renew());
@@ -116,6 +123,8 @@ export class Replicas {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     for (const t of this.pendingWeights.values()) clearTimeout(t);
+    // A renewal or heartbeat already under way must not take the lease or re-add the row after the release below.
+    await Promise.all([...this.running]);
     await this.listener?.end().catch(() => undefined);
     if (this.lease.holder === this.id) await releaseLease(this.store, this.id).catch(() => undefined);
     await this.store.query("DELETE FROM cutover.replicas WHERE id = $1", [this.id]).catch(() => undefined);
