@@ -124,7 +124,8 @@ export class Replicas {
     for (const t of this.timers) clearInterval(t);
     for (const t of this.pendingWeights.values()) clearTimeout(t);
     // A renewal or heartbeat already under way must not take the lease or re-add the row after the release below.
-    await Promise.all([...this.running]);
+    // (Bounded: a database that stopped answering does not hold the stop.)
+    await Promise.race([Promise.all([...this.running]), new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.listener?.end().catch(() => undefined);
     if (this.lease.holder === this.id) await releaseLease(this.store, this.id).catch(() => undefined);
     await this.store.query("DELETE FROM cutover.replicas WHERE id = $1", [this.id]).catch(() => undefined);
