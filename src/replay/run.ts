@@ -300,7 +300,10 @@ export async function replay(requests: readonly RecordedRequest[], o: ReplayOpti
     for (let g = groups[next++]; g; g = groups[next++]) for (const r of g.requests) await one(r);
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(o.concurrency, groups.length) }, worker));
+    // With state probes, one user at a time: a probe must see the rows of its own write only, not
+    // another user's concurrent one (at different moments on each side: false state findings).
+    const concurrency = o.state ? 1 : o.concurrency;
+    await Promise.all(Array.from({ length: Math.min(concurrency, groups.length) }, worker));
   } finally {
     await agent.close();
   }

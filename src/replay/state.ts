@@ -94,6 +94,11 @@ class PostgresSide implements StateSide {
           statement_timeout: PROBE_TIMEOUT_MS,
           connectionTimeoutMillis: PROBE_TIMEOUT_MS,
         });
+        // A connection the server drops while idle must not crash the replay: the next probe reconnects.
+        c.on("error", () => {
+          if (this.client === c) this.client = undefined;
+          void c.end().catch(() => undefined);
+        });
         await c.connect();
         this.client = c;
       }
