@@ -388,6 +388,32 @@ describe("several replicas on one PostgreSQL database", () => {
   );
 
   test(
+    "a LISTEN connection the server drops is opened again; meanwhile the replica polls",
+    { timeout: 60_000 },
+    async () => {
+      const db = `t${++dbs}`;
+      const store = await pg.createDatabase(db);
+      const [a] = (await fleet(store, SPLIT, ["l1"])) as [Replica];
+      try {
+        assert.ok(await waitUntil(async () => (await status(a)).replicas.mode === "listen", 5000));
+        const killed = await pg.query<{ ok: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = '${db}' AND query LIKE 'LISTEN%'`,
+        );
+        assert.equal(killed.length, 1, "the replica's LISTEN connection");
+        const t0 = Date.now();
+        assert.ok(await waitUntil(async () => (await status(a)).replicas.mode === "poll", 5000, 50), "polls meanwhile");
+        assert.ok(
+          await waitUntil(async () => (await status(a)).replicas.mode === "listen", 15_000, 100),
+          "listens again",
+        );
+        console.log(`LISTEN connection dropped: listening again after ${Date.now() - t0} ms`);
+      } finally {
+        await a.kill();
+      }
+    },
+  );
+
+  test(
     "a rollback takes effect at once on the replica it went through, even while PostgreSQL is unreachable",
     {
       timeout: 60_000,

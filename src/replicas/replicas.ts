@@ -40,6 +40,9 @@ const SAFETY_POLL_MS = 5000;
 const GONE_MS = 10_000;
 /** The leader removes evidence of other stages this old, and rows of replicas gone this long. */
 const STALE_EVIDENCE_S = 60;
+/** A lost LISTEN connection is opened again after this, doubling up to the max while it fails. */
+const LISTEN_RETRY_MS = 2000;
+const LISTEN_RETRY_MAX_MS = 60_000;
 const GONE_FOR_GOOD_S = 3600;
 
 /** replicaId is this process's id: the configured one, or host, pid and a random suffix. */
@@ -74,6 +77,8 @@ export class Replicas {
   private probe: { nonce: string; resolve(): void } | undefined;
   /** The stage this replica last published evidence for (stageKey). */
   private stage = "";
+  private relistenTimer: NodeJS.Timeout | undefined;
+  private listenRetryMs = LISTEN_RETRY_MS;
 
   constructor(
     readonly store: PostgresStore,
@@ -123,6 +128,7 @@ export class Replicas {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     for (const t of this.pendingWeights.values()) clearTimeout(t);
+    clearTimeout(this.relistenTimer);
     // A renewal or heartbeat already under way must not take the lease or re-add the row after the release below.
     // (Bounded: a database that stopped answering does not hold the stop.)
     await Promise.race([Promise.all([...this.running]), new Promise((r) => setTimeout(r, 2000).unref())]);
@@ -178,7 +184,12 @@ export class Replicas {
         }
         this.kick();
       });
-      c.on("error", (err) => this.toPolling(`LISTEN connection lost: ${err.message}`));
+      c.on("error", (err) => {
+        if (this.listener === c) this.listener = undefined;
+        void c.end().catch(() => undefined);
+        this.toPolling(`LISTEN connection lost: ${err.message}`);
+        this.relisten();
+      });
       await c.query(`LISTEN ${CHANGES_CHANNEL}`);
       const nonce = randomBytes(8).toString("hex");
       let timer: NodeJS.Timeout | undefined;
@@ -199,13 +210,29 @@ export class Replicas {
         return;
       }
       this.listener = c;
+      this.listenRetryMs = LISTEN_RETRY_MS;
       this.mode = "listen";
       this.modeReason = null;
       this.log.info({ replica: this.id }, "replicas: LISTEN works, changes arrive by notification");
     } catch (err) {
       await c.end().catch(() => undefined);
       this.toPolling(`LISTEN failed: ${(err as Error).message}`);
+      this.relisten();
     }
+  }
+
+  /**
+   * After a lost or failed LISTEN connection (not a pooler that never delivers), try again later,
+   * backing off up to a minute; meanwhile the replica polls.
+   */
+  private relisten(): void {
+    if (this.stopped || this.relistenTimer) return;
+    const wait = this.listenRetryMs;
+    this.listenRetryMs = Math.min(wait * 2, LISTEN_RETRY_MAX_MS);
+    this.relistenTimer = setTimeout(() => {
+      this.relistenTimer = undefined;
+      if (!this.stopped && !this.listener) void this.listen();
+    }, wait).unref();
   }
 
   private toPolling(reason: string): void {
