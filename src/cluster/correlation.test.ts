@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { CapturedResponse } from "../diff/types.js";
+import { captured } from "../diff/testing.js";
 import { userHash } from "../mirror/correlation.js";
 import { MAX_TURNS_PER_USER, TurnBroker } from "./correlation-primary.js";
 import { RemoteTurns } from "./correlation-worker.js";
 
-const answer = (body: unknown): CapturedResponse => ({
-  status: 200,
-  headers: { "content-type": "application/json" },
-  body: Buffer.from(JSON.stringify(body)),
-  truncated: false,
-  timing: { headersMs: 0, totalMs: 0 },
-});
+const answer = (body: unknown): CapturedResponse =>
+  captured(200, { "content-type": "application/json" }, JSON.stringify(body));
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 const settled = async (p: Promise<unknown>): Promise<boolean> => {

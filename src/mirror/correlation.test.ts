@@ -1,15 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { CapturedResponse } from "../diff/types.js";
+import { captured } from "../diff/testing.js";
 import { LiveCorrelation, turnWithin } from "./correlation.js";
 
-const answer = (body: unknown): CapturedResponse => ({
-  status: 200,
-  headers: { "content-type": "application/json" },
-  body: Buffer.from(JSON.stringify(body)),
-  truncated: false,
-  timing: { headersMs: 0, totalMs: 0 },
-});
+const answer = (body: unknown): CapturedResponse =>
+  captured(200, { "content-type": "application/json" }, JSON.stringify(body));
 
 describe("live correlation", () => {
   it("first sight is learned (stays a difference); a substituted value answered back is mapped; another answer is broken", () => {
