@@ -79,7 +79,7 @@ export async function demo(opts: DemoOptions, print: (data: unknown, text: strin
   candidate  ${candidate.url}   (its FastAPI-style port)
   admin API  ${urls.adminUrl}   (the CLI and the dashboard use it, with the same token)
 
-Traffic: 200 users, ~80 requests/s. The rollout of /api/* runs by itself${scenario === "regression" ? " (and the candidate will go bad at 10 %)" : ""}. Try:
+Traffic: 200 users, ~80 requests/s. The rollout of /api/* runs by itself${scenario === "regression" ? " (and the candidate will start failing /api/orders once it serves 10 %)" : ""}. Try:
   curl -s -H 'x-user-id: ada' ${urls.url}/api/users/7      # same user, same side, every time
   curl -s ${urls.url}/health                              # legacy /health, candidate /healthz
   npx cutover status ${admin}

@@ -3,9 +3,12 @@ import type { DemoBackend } from "./backends.js";
 
 /**
  * watchRollout prints each rollout decision as it happens and, in the regression scenario, makes
- * the candidate fail 10 % of /api/orders once it serves 10 % of users — so the judge's rollback
- * can be watched live.
+ * the candidate fail 30 % of /api/orders (about 18 % of the rolled-out route, well past the demo's
+ * 5pt error margin) once it serves 10 % of users — so the judge's rollback can be watched live.
+ * A failure rate near the margin would be a coin toss between rollback and hold, by design.
  */
+const FAIL_RATE = 0.3;
+
 export function watchRollout(
   gw: Gateway,
   o: { json: boolean; print: (data: unknown, text: string) => void; scenario: string; backend: DemoBackend },
@@ -27,8 +30,11 @@ export function watchRollout(
     seen = s.history.length;
     if (o.scenario === "regression" && !broke && s.weight >= 10) {
       broke = true;
-      o.backend.failRate = 0.1;
-      o.print({ event: "candidate_degraded", fail_rate: 0.1 }, "!! the candidate starts failing 10 % of /api/orders");
+      o.backend.failRate = FAIL_RATE;
+      o.print(
+        { event: "candidate_degraded", fail_rate: FAIL_RATE },
+        `!! the candidate starts failing ${FAIL_RATE * 100} % of /api/orders`,
+      );
     }
   }, 250);
   timer.unref();
