@@ -4,7 +4,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { knob } from "./helpers/backends.js";
 import { get, pool, startGateway, useBackends, waitUntil, type TestGateway } from "./helpers/gateway.js";
-import { deadPort, raw, startGarbageServer, startHangingServer, startResettingServer } from "./helpers/net.js";
+import {
+  deadPort,
+  raw,
+  startGarbageServer,
+  startHangingServer,
+  startResettingServer,
+  startStaleKeepAliveServer,
+} from "./helpers/net.js";
 
 function code(text: string): string {
   return (JSON.parse(text) as { error: { code: string } }).error.code;
@@ -107,6 +114,68 @@ routes:
       assert.equal(g.gw.runtime.upstreams.candidate.state, "unhealthy");
     } finally {
       await g.stop();
+    }
+  });
+
+  test("a kept-alive connection closed under a request: a GET is sent once more (live and mirrored), a POST is not", async () => {
+    const { request } = await import("undici");
+    const metric = async (g: TestGateway, line: string): Promise<number> => {
+      const text = (await g.admin<string>("GET", "/metrics")).body;
+      const hit = text.split("\n").find((l) => l.startsWith(line + " "));
+      return hit ? Number(hit.slice(line.length + 1)) : 0;
+    };
+    const stale = await startStaleKeepAliveServer();
+    const staleCandidate = await startStaleKeepAliveServer();
+    try {
+      // One connection per pool, so which connection a request takes is certain.
+      const g = await startGateway({ legacy: stale.url, candidate: b.fastapi.url, upstreamOptions: "connections: 1" });
+      try {
+        // /a opens connection 1; /b goes out on it and the server closes it: sent again, on connection 2.
+        const answers = [await get(`${g.url}/a`), await get(`${g.url}/b`)];
+        assert.deepEqual(
+          answers.map((r) => `${r.status} ${r.text}`),
+          ["200 ok", "200 ok"],
+        );
+        assert.deepEqual([stale.connections(), stale.requests()], [2, 3]);
+        // A POST on connection 2, closed under it: it may have had effects, so the client is told.
+        const post = await request(`${g.url}/c`, {
+          method: "POST",
+          body: "x=1",
+          headers: { "content-type": "text/plain" },
+        });
+        assert.equal(post.statusCode, 502);
+        assert.equal(code(await post.body.text()), "CUTOVER_ERR_UPSTREAM_RESET");
+        assert.deepEqual([stale.connections(), stale.requests()], [2, 4], "the POST was sent once");
+        assert.equal(await metric(g, 'cutover_upstream_retries_total{upstream="legacy",pool="live"}'), 1);
+        assert.equal(
+          g.gw.runtime.upstreams.legacy.consecutiveFailures,
+          1,
+          "only the POST's reset counts against health",
+        );
+      } finally {
+        await g.stop();
+      }
+
+      // The same race on the mirror's connection would file the candidate as resetting.
+      const m = await startGateway({
+        legacy: b.flask.url,
+        candidate: staleCandidate.url,
+        body: "diff: { max_concurrency: 1 }\nroutes:\n  - match: { path: /whoami }\n    mirror: { percent: 100 }\n",
+      });
+      try {
+        for (let i = 0; i < 2; i++) assert.equal((await get(`${m.url}/whoami`)).status, 200);
+        const compared = async (): Promise<number> =>
+          (await metric(m, 'cutover_mirror_total{route="* /whoami",outcome="different"}')) +
+          (await metric(m, 'cutover_mirror_total{route="* /whoami",outcome="candidate_error"}'));
+        await waitUntil(async () => (await compared()) === 2, 5000);
+        assert.equal(await metric(m, 'cutover_mirror_total{route="* /whoami",outcome="candidate_error"}'), 0);
+        assert.equal(await metric(m, 'cutover_upstream_retries_total{upstream="candidate",pool="mirror"}'), 1);
+        assert.deepEqual([staleCandidate.connections(), staleCandidate.requests()], [2, 3]);
+      } finally {
+        await m.stop();
+      }
+    } finally {
+      await Promise.all([stale.close(), staleCandidate.close()]);
     }
   });
 

@@ -82,6 +82,7 @@ class Flight implements ForwardRequest {
   startedAt: number;
   private target: Target = "legacy";
   private canFailover = false;
+  private retried = false;
   /** Set for an Engine.IO polling handshake: the answer's sid is tagged with the side that served it. */
   rewriteBody: ((body: Buffer) => Buffer | undefined) | undefined;
   clientFault: ErrorCode | undefined;
@@ -151,6 +152,16 @@ class Flight implements ForwardRequest {
     this.rt.metrics.upstreamErrors.labels("candidate", code).inc();
     this.facts.decision = { ...this.facts.decision, target: "legacy", reason: "candidate_unhealthy" };
     this.send("legacy", true);
+    return true;
+  }
+
+  // A kept-alive connection closed under a body-less GET before any answer: sent once more, to
+  // the same upstream, like any HTTP client that reuses connections does.
+  onStaleConnection(): boolean {
+    if (this.retried) return false;
+    this.retried = true;
+    this.rt.metrics.upstreamRetries.labels(this.upstream.name, "live").inc();
+    forward(this);
     return true;
   }
 

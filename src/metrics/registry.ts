@@ -41,6 +41,7 @@ export class Metrics {
   readonly upgradeDuration: Histogram;
   readonly routeWeight: Gauge;
   readonly upstreamErrors: Counter;
+  readonly upstreamRetries: Counter;
   readonly mirrorTotal: Counter;
   readonly mirrorSkipped: Counter;
   readonly mirrorDiffs: Counter;
@@ -112,6 +113,12 @@ export class Metrics {
       name: "cutover_upstream_errors_total",
       help: "Transport failures talking to an upstream, by code.",
       labelNames: ["upstream", "code"],
+      registers,
+    });
+    this.upstreamRetries = new Counter({
+      name: "cutover_upstream_retries_total",
+      help: "Body-less idempotent requests sent a second time because a kept-alive connection closed before any answer, by upstream and pool (live, mirror).",
+      labelNames: ["upstream", "pool"],
       registers,
     });
     this.mirrorTotal = new Counter({

@@ -104,11 +104,14 @@ export class CaptureHandler implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private readonly timer: NodeJS.Timeout;
   private cut = false;
+  private answered = false;
 
   constructor(
     private readonly capture: Capture,
     deadline: number,
     private readonly onAbort: (why: MirrorAbort) => void,
+    /** Sends the request once more after a stale kept-alive connection (proxy/errors.ts staleConnection). */
+    private readonly retry?: (err: Error) => boolean,
   ) {
     this.timer = setTimeout(() => this.stop("deadline"), deadline);
     this.timer.unref();
@@ -131,6 +134,7 @@ export class CaptureHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+    this.answered = true;
     if (!this.cut) this.capture.onStart(status, headers);
   }
 
@@ -147,6 +151,7 @@ export class CaptureHandler implements Dispatcher.DispatchHandler {
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
     clearTimeout(this.timer);
+    if (!this.answered && !this.cut && this.retry?.(err)) return;
     this.capture.onError(upstreamErrorCode(err).code);
   }
 }

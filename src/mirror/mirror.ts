@@ -6,6 +6,7 @@ import { upstreamPath, type RequestFacts } from "../state/facts.js";
 import type { Runtime } from "../state/runtime.js";
 import type { ResponseObserver } from "../proxy/forward.js";
 import type { Upstream } from "../proxy/upstream.js";
+import { staleConnection } from "../proxy/errors.js";
 import type { Route } from "../route/table.js";
 import { outcomeOf } from "./breaker.js";
 import { Breakers, type Admission } from "./breakers.js";
@@ -244,7 +245,17 @@ export class Mirror {
     body: PassThrough | Buffer | null,
     cfg: MirrorConfig,
     capture: Capture,
+    deadline = performance.now() + cfg.timeout,
+    retried = false,
   ): void {
+    // Sent once more (before the deadline) when a kept-alive connection closed under a body-less GET:
+    // otherwise the keep-alive race would be filed as the candidate resetting.
+    const retry = (err: Error): boolean => {
+      if (retried || !staleConnection(method, body !== null, err) || performance.now() >= deadline) return false;
+      this.rt.metrics.upstreamRetries.labels(upstream.name, "mirror").inc();
+      this.send(upstream, route, method, path, headers, body, cfg, capture, deadline, true);
+      return true;
+    };
     // A mirror must never hurt the client: even a synchronous failure only fails the comparison.
     try {
       // Its own pool (never the live one) and a deadline for the whole exchange.
@@ -259,8 +270,11 @@ export class Mirror {
           bodyTimeout: cfg.timeout,
           idempotent: false,
         },
-        new CaptureHandler(capture, cfg.timeout, (why) =>
-          this.rt.metrics.mirrorAborted.labels(route, upstream.name, why).inc(),
+        new CaptureHandler(
+          capture,
+          Math.max(1, deadline - performance.now()),
+          (why) => this.rt.metrics.mirrorAborted.labels(route, upstream.name, why).inc(),
+          retry,
         ),
       );
     } catch {

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { ERROR_CODES, errorBody, type ErrorCode } from "../errors/index.js";
-import { countsAgainstHealth, upstreamErrorCode } from "./errors.js";
+import { countsAgainstHealth, staleConnection, upstreamErrorCode } from "./errors.js";
 import { responseHeaders } from "./headers.js";
 import { EventBoundary } from "./sse-events.js";
 import type { Upstream } from "./upstream.js";
@@ -50,6 +50,12 @@ export interface ForwardRequest {
    * elsewhere (returns true) — e.g. a candidate that went down sends its users to legacy.
    */
   onConnectFailure?: (code: ErrorCode) => boolean;
+  /**
+   * Called when a kept-alive connection closed before any answer to a request that is safe to
+   * send again (errors.ts staleConnection); may send it once more (returns true). The failure is
+   * then neither the client's answer nor counted against the upstream's health.
+   */
+  onStaleConnection?: () => boolean;
   onDone: (r: ForwardResult) => void;
   /**
    * Called once the head of an event stream (`text/event-stream`) went to the client, with a way to
@@ -253,16 +259,13 @@ class ForwardHandler implements Dispatcher.DispatchHandler, EventStream {
       this.finish(code, true);
       return;
     }
+    if (this.status === 0 && staleConnection(r.method, r.body !== null, err) && r.onStaleConnection?.()) {
+      return this.handOver();
+    }
     const { code, connectFailed } = mapped;
     if (countsAgainstHealth(code)) r.upstream.failure(code);
     r.observer?.onError(code);
-    if (connectFailed && !this.started && r.onConnectFailure?.(code)) {
-      this.finished = true;
-      if (this.queueTimer) clearTimeout(this.queueTimer);
-      (r.res as unknown as Record<symbol, ForwardHandler | undefined>)[kHandler] = undefined;
-      r.res.off("close", onClientClose);
-      return;
-    }
+    if (connectFailed && !this.started && r.onConnectFailure?.(code)) return this.handOver();
     if (this.started || r.res.headersSent) {
       // Headers already went out: the only honest signal left is to cut the connection.
       r.res.destroy(err);
@@ -270,6 +273,15 @@ class ForwardHandler implements Dispatcher.DispatchHandler, EventStream {
       sendError(r.res, code, r.requestId);
     }
     this.finish(code);
+  }
+
+  /** handOver: another handler took the request (failover, or a retry); this one lets go of it. */
+  private handOver(): void {
+    this.finished = true;
+    if (this.queueTimer) clearTimeout(this.queueTimer);
+    const res = this.r.res as unknown as Record<symbol, ForwardHandler | undefined>;
+    if (res[kHandler] === this) res[kHandler] = undefined;
+    this.r.res.off("close", onClientClose);
   }
 
   private finish(code?: ErrorCode, refused = false): void {

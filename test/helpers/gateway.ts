@@ -35,9 +35,13 @@ export function gatewayYaml(o: {
   store: string;
   body?: string;
   health?: boolean;
+  /** More settings for both upstreams, e.g. "connections: 1". */
+  upstreamOptions?: string;
 }): string {
   const h = (path: string): string =>
-    o.health ? `, health: { path: ${path}, interval: 100ms, timeout: 1s, unhealthy_after: 2, healthy_after: 1 }` : "";
+    (o.health
+      ? `, health: { path: ${path}, interval: 100ms, timeout: 1s, unhealthy_after: 2, healthy_after: 1 }`
+      : "") + (o.upstreamOptions ? `, ${o.upstreamOptions}` : "");
   return `
 listen: 127.0.0.1:0
 admin: { listen: 127.0.0.1:0, token: ${TOKEN} }
@@ -50,7 +54,15 @@ ${o.secondary ? `  legacy-secondary: { url: ${o.secondary}, framework: flask }\n
 }
 
 export async function startGateway(
-  o: { legacy: string; candidate: string; secondary?: string; body?: string; health?: boolean; dir?: string },
+  o: {
+    legacy: string;
+    candidate: string;
+    secondary?: string;
+    body?: string;
+    health?: boolean;
+    dir?: string;
+    upstreamOptions?: string;
+  },
   opts: GatewayOptions = {},
 ): Promise<TestGateway> {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), "cutover-test-"));

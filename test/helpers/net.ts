@@ -66,6 +66,31 @@ export function startGarbageServer(opts: GarbageOptions = {}): Promise<TestServe
   });
 }
 
+/**
+ * The keep-alive race, made certain: answers the first request on each connection (keep-alive,
+ * "ok"), and closes the connection without a word when the next request on it arrives — as a
+ * server whose idle timeout fires just as a reused connection's request goes out.
+ */
+export function startStaleKeepAliveServer(): Promise<TestServer & { requests(): number }> {
+  let requests = 0;
+  return serve((socket) => {
+    let head = "";
+    let answered = false;
+    socket.on("data", (d: Buffer) => {
+      if (answered) {
+        requests++;
+        socket.destroy();
+        return;
+      }
+      head += d.toString("latin1");
+      if (!head.includes("\r\n\r\n")) return;
+      requests++;
+      answered = true;
+      socket.write("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok");
+    });
+  }).then((s) => ({ ...s, requests: () => requests }));
+}
+
 async function serve(onConnection: (socket: Socket) => void): Promise<TestServer> {
   const sockets = new Set<Socket>();
   let accepted = 0;
