@@ -48,6 +48,7 @@ routes:
         // The gateway is still fine afterwards.
         const again = await get(`${g.url}/anything`);
         assert.equal(again.status, status);
+        if (url === reset.url) assert.equal(reset.connections(), 2, "a fresh connection's reset is not sent again");
       } finally {
         await g.stop();
       }
@@ -124,36 +125,44 @@ routes:
       const hit = text.split("\n").find((l) => l.startsWith(line + " "));
       return hit ? Number(hit.slice(line.length + 1)) : 0;
     };
-    const stale = await startStaleKeepAliveServer();
     const staleCandidate = await startStaleKeepAliveServer();
     try {
-      // One connection per pool, so which connection a request takes is certain.
-      const g = await startGateway({ legacy: stale.url, candidate: b.fastapi.url, upstreamOptions: "connections: 1" });
-      try {
-        // /a opens connection 1; /b goes out on it and the server closes it: sent again, on connection 2.
-        const answers = [await get(`${g.url}/a`), await get(`${g.url}/b`)];
-        assert.deepEqual(
-          answers.map((r) => `${r.status} ${r.text}`),
-          ["200 ok", "200 ok"],
-        );
-        assert.deepEqual([stale.connections(), stale.requests()], [2, 3]);
-        // A POST on connection 2, closed under it: it may have had effects, so the client is told.
-        const post = await request(`${g.url}/c`, {
-          method: "POST",
-          body: "x=1",
-          headers: { "content-type": "text/plain" },
+      for (const close of ["fin", "reset"] as const) {
+        const stale = await startStaleKeepAliveServer(close);
+        // One connection per pool, so which connection a request takes is certain.
+        const g = await startGateway({
+          legacy: stale.url,
+          candidate: b.fastapi.url,
+          upstreamOptions: "connections: 1",
         });
-        assert.equal(post.statusCode, 502);
-        assert.equal(code(await post.body.text()), "CUTOVER_ERR_UPSTREAM_RESET");
-        assert.deepEqual([stale.connections(), stale.requests()], [2, 4], "the POST was sent once");
-        assert.equal(await metric(g, 'cutover_upstream_retries_total{upstream="legacy",pool="live"}'), 1);
-        assert.equal(
-          g.gw.runtime.upstreams.legacy.consecutiveFailures,
-          1,
-          "only the POST's reset counts against health",
-        );
-      } finally {
-        await g.stop();
+        try {
+          // /a opens connection 1; /b goes out on it and the server closes it: sent again, on connection 2.
+          const answers = [await get(`${g.url}/a`), await get(`${g.url}/b`)];
+          assert.deepEqual(
+            answers.map((r) => `${r.status} ${r.text}`),
+            ["200 ok", "200 ok"],
+            close,
+          );
+          assert.deepEqual([stale.connections(), stale.requests()], [2, 3]);
+          // A POST on connection 2, closed under it: it may have had effects, so the client is told.
+          const post = await request(`${g.url}/c`, {
+            method: "POST",
+            body: "x=1",
+            headers: { "content-type": "text/plain" },
+          });
+          assert.equal(post.statusCode, 502);
+          assert.equal(code(await post.body.text()), "CUTOVER_ERR_UPSTREAM_RESET");
+          assert.deepEqual([stale.connections(), stale.requests()], [2, 4], "the POST was sent once");
+          assert.equal(await metric(g, 'cutover_upstream_retries_total{upstream="legacy",pool="live"}'), 1);
+          assert.equal(
+            g.gw.runtime.upstreams.legacy.consecutiveFailures,
+            1,
+            "only the POST's reset counts against health",
+          );
+        } finally {
+          await g.stop();
+          await stale.close();
+        }
       }
 
       // The same race on the mirror's connection would file the candidate as resetting.
@@ -175,7 +184,7 @@ routes:
         await m.stop();
       }
     } finally {
-      await Promise.all([stale.close(), staleCandidate.close()]);
+      await staleCandidate.close();
     }
   });
 

@@ -1,11 +1,12 @@
 import type { IncomingMessage } from "node:http";
 import { PassThrough } from "node:stream";
+import type { Dispatcher } from "undici";
 import { BREAKER_DEFAULTS, SAFE_METHODS, type MirrorConfig } from "../config/schema.js";
 import type { CapturedResponse } from "../diff/types.js";
 import { upstreamPath, type RequestFacts } from "../state/facts.js";
 import type { Runtime } from "../state/runtime.js";
 import type { ResponseObserver } from "../proxy/forward.js";
-import type { Upstream } from "../proxy/upstream.js";
+import { reusedConnection, type Upstream } from "../proxy/upstream.js";
 import { staleConnection } from "../proxy/errors.js";
 import type { Route } from "../route/table.js";
 import { outcomeOf } from "./breaker.js";
@@ -250,8 +251,19 @@ export class Mirror {
   ): void {
     // Sent once more (before the deadline) when a kept-alive connection closed under a body-less GET:
     // otherwise the keep-alive race would be filed as the candidate resetting.
+    const opts: Dispatcher.DispatchOptions = {
+      origin: upstream.origin,
+      method: method,
+      path,
+      headers: [...headers, "x-cutover-mirror", "1"],
+      body,
+      headersTimeout: cfg.timeout,
+      bodyTimeout: cfg.timeout,
+      idempotent: false,
+    };
     const retry = (err: Error): boolean => {
-      if (retried || !staleConnection(method, body !== null, err) || performance.now() >= deadline) return false;
+      const stale = staleConnection(method, body !== null, reusedConnection(opts), err);
+      if (retried || !stale || performance.now() >= deadline) return false;
       this.rt.metrics.upstreamRetries.labels(upstream.name, "mirror").inc();
       this.send(upstream, route, method, path, headers, body, cfg, capture, deadline, true);
       return true;
@@ -260,16 +272,7 @@ export class Mirror {
     try {
       // Its own pool (never the live one) and a deadline for the whole exchange.
       upstream.mirrorPool.dispatch(
-        {
-          origin: upstream.origin,
-          method: method,
-          path,
-          headers: [...headers, "x-cutover-mirror", "1"],
-          body,
-          headersTimeout: cfg.timeout,
-          bodyTimeout: cfg.timeout,
-          idempotent: false,
-        },
+        opts,
         new CaptureHandler(
           capture,
           Math.max(1, deadline - performance.now()),

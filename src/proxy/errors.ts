@@ -46,16 +46,16 @@ export function countsAgainstHealth(code: ErrorCode): boolean {
 const RETRYABLE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
- * staleConnection: the upstream closed a connection that had already carried an answer (a
- * kept-alive one) before sending a byte of the answer to a request that is safe to send again —
- * a body-less GET, HEAD or OPTIONS. That is the keep-alive race (the server closes an idle
- * connection just as a request goes out on it), which Go's http.Transport and HAProxy
- * (`retry-on empty-response`) answer by sending the request once more. Only undici's "other side
- * closed" says which connection it was (its byte counts); a reset with no such facts, or on a
- * fresh connection, is the upstream's own failure and is not retried. Callers retry at most once.
+ * staleConnection: the upstream closed or reset a kept-alive connection (one that had already
+ * carried an answer, see upstream.ts reusedConnection) before sending a byte of the answer to a
+ * request that is safe to send again — a body-less GET, HEAD or OPTIONS. That is the keep-alive
+ * race: the server closes an idle connection just as a request goes out on it (a close with the
+ * request unread makes Linux send a reset). Go's http.Transport and nginx (a failure on a cached
+ * connection is not counted) send the request once more; so do callers of this, at most once. A
+ * fresh connection that fails is the upstream's own failure, never retried.
  */
-export function staleConnection(method: string, hasBody: boolean, err: Error): boolean {
-  if (hasBody || !RETRYABLE_METHODS.has(method)) return false;
-  const e = err as { code?: string; socket?: { bytesRead?: number } };
-  return e.code === "UND_ERR_SOCKET" && (e.socket?.bytesRead ?? 0) > 0;
+export function staleConnection(method: string, hasBody: boolean, reused: boolean, err: Error): boolean {
+  if (!reused || hasBody || !RETRYABLE_METHODS.has(method)) return false;
+  const c = (err as { code?: string }).code;
+  return c === "UND_ERR_SOCKET" || c === "ECONNRESET" || c === "EPIPE";
 }

@@ -5,7 +5,7 @@ import { ERROR_CODES, errorBody, type ErrorCode } from "../errors/index.js";
 import { countsAgainstHealth, staleConnection, upstreamErrorCode } from "./errors.js";
 import { responseHeaders } from "./headers.js";
 import { EventBoundary } from "./sse-events.js";
-import type { Upstream } from "./upstream.js";
+import { reusedConnection, type Upstream } from "./upstream.js";
 
 /** Outcome of one forwarded request, reported once through `onDone`. */
 export interface ForwardResult {
@@ -107,6 +107,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler, EventStream {
   private ending = false;
   private held: { head: [number, string | undefined, IncomingHttpHeaders]; chunks: Buffer[]; size: number } | undefined;
   private queueTimer: NodeJS.Timeout | undefined;
+  /** The options it was dispatched with (the pool marks whether the connection was reused). */
+  opts: Dispatcher.DispatchOptions | undefined;
 
   constructor(private readonly r: ForwardRequest) {
     (r.res as unknown as Record<symbol, ForwardHandler>)[kHandler] = this;
@@ -259,7 +261,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler, EventStream {
       this.finish(code, true);
       return;
     }
-    if (this.status === 0 && staleConnection(r.method, r.body !== null, err) && r.onStaleConnection?.()) {
+    const reused = this.opts !== undefined && reusedConnection(this.opts);
+    if (this.status === 0 && staleConnection(r.method, r.body !== null, reused, err) && r.onStaleConnection?.()) {
       return this.handOver();
     }
     const { code, connectFailed } = mapped;
@@ -301,22 +304,20 @@ class ForwardHandler implements Dispatcher.DispatchHandler, EventStream {
 
 export function forward(r: ForwardRequest): void {
   const handler = new ForwardHandler(r);
-  r.upstream.pool.dispatch(
-    {
-      origin: r.upstream.origin,
-      method: r.method,
-      path: r.path,
-      headers: r.headers,
-      body: r.body,
-      headersTimeout: r.headersTimeout,
-      bodyTimeout: r.bodyTimeout,
-      // The client decides about retries; an idempotent replay here could double effects.
-      idempotent: false,
-      blocking: false,
-      reset: false,
-    },
-    handler,
-  );
+  handler.opts = {
+    origin: r.upstream.origin,
+    method: r.method,
+    path: r.path,
+    headers: r.headers,
+    body: r.body,
+    headersTimeout: r.headersTimeout,
+    bodyTimeout: r.bodyTimeout,
+    // undici itself never sends a request twice; the one resend cutover makes is in onResponseError.
+    idempotent: false,
+    blocking: false,
+    reset: false,
+  };
+  r.upstream.pool.dispatch(handler.opts, handler);
   // A free keep-alive connection takes the request synchronously; only a waiting one needs a timer.
   if (!handler.sent && !handler.finished) handler.queued();
 }

@@ -1,4 +1,4 @@
-import { Pool } from "undici";
+import { Client, Pool, type Dispatcher } from "undici";
 import type { UpstreamConfig, UpstreamName } from "../config/schema.js";
 
 /** Health as the split sees it. `unknown` (before the first probe) counts as healthy. */
@@ -9,6 +9,32 @@ export interface HealthChange {
   from: HealthState;
   to: HealthState;
   reason: string;
+}
+
+const kReused = Symbol("cutover.reused");
+
+/**
+ * ConnectionClient is one pooled connection that marks each request it takes with whether the
+ * connection had already carried one (`reusedConnection`): only a request on a kept-alive
+ * connection can meet the keep-alive race, and only then is sending it again safe to reason about.
+ */
+class ConnectionClient extends Client {
+  private carried = 0;
+
+  constructor(origin: URL | string, opts: Client.Options) {
+    super(origin, opts);
+    this.on("disconnect", () => (this.carried = 0));
+  }
+
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    (opts as { [kReused]?: boolean })[kReused] = this.carried++ > 0;
+    return super.dispatch(opts, handler);
+  }
+}
+
+/** reusedConnection: whether the request dispatched with these options went out on a kept-alive connection. */
+export function reusedConnection(opts: Dispatcher.DispatchOptions): boolean {
+  return (opts as { [kReused]?: boolean })[kReused] === true;
 }
 
 /**
@@ -70,6 +96,7 @@ export class Upstream {
       connect: { timeout: this.opts.connectTimeout },
       // Each upstream request is one client request; pipelining would couple unrelated clients.
       pipelining: 1,
+      factory: (origin, opts) => new ConnectionClient(origin, opts),
     });
   }
 

@@ -71,7 +71,10 @@ export function startGarbageServer(opts: GarbageOptions = {}): Promise<TestServe
  * "ok"), and closes the connection without a word when the next request on it arrives — as a
  * server whose idle timeout fires just as a reused connection's request goes out.
  */
-export function startStaleKeepAliveServer(): Promise<TestServer & { requests(): number }> {
+export function startStaleKeepAliveServer(
+  /** `reset`: a TCP RST (what Linux sends when a server closes with the request unread), else a FIN. */
+  close: "fin" | "reset" = "fin",
+): Promise<TestServer & { requests(): number }> {
   let requests = 0;
   return serve((socket) => {
     let head = "";
@@ -79,7 +82,8 @@ export function startStaleKeepAliveServer(): Promise<TestServer & { requests(): 
     socket.on("data", (d: Buffer) => {
       if (answered) {
         requests++;
-        socket.destroy();
+        if (close === "reset") socket.resetAndDestroy();
+        else socket.destroy();
         return;
       }
       head += d.toString("latin1");
