@@ -171,7 +171,11 @@ describe("several replicas on one PostgreSQL database", () => {
         TOKEN,
       ]);
       const leader = st.replicas.leader ?? "";
-      assert.match(cli.stdout, /REPLICA +HOST +PID +MODE +LEADER/);
+      assert.match(cli.stdout, /REPLICA +HOST +PID +MODE +READ TO +LEADER/);
+      assert.ok(
+        st.replicas.replicas.every((r) => typeof r.seen_seq === "number"),
+        "each replica says how far it read (the leader prunes deletion records below the lowest)",
+      );
       for (const id of ["a", "b", "c"]) assert.match(cli.stdout, new RegExp(`^${id}( \\(this\\))? `, "m"));
       assert.match(cli.stdout, leader === "a" ? /judges the rollout/ : new RegExp(`follows \\(leader: ${leader}\\)`));
       await dashboardShowsReplicas(a.admin, leader);

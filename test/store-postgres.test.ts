@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import { request } from "undici";
 import { isCutoverError } from "../src/errors/index.js";
+import { housekeep } from "../src/replicas/housekeeping.js";
 import { PostgresStore } from "../src/store/postgres.js";
 import { PG_MIGRATIONS, redactUrl } from "../src/store/postgres-schema.js";
 import { SqliteStore } from "../src/store/sqlite.js";
@@ -109,6 +110,72 @@ describe("PostgreSQL store", () => {
     } finally {
       if (down) await pg.resume();
       await s.close();
+    }
+  });
+
+  test("deletion records are pruned once every replica read past them; a replica that missed pruned ones still drops the deleted keys", async () => {
+    const url = await freshDb();
+    const a = await PostgresStore.open(url, undefined, { replica: "a" });
+    const b = await PostgresStore.open(url, undefined, { replica: "b" });
+    const tombstones = async (): Promise<number> =>
+      (await a.query<{ n: number }>("SELECT count(*)::int AS n FROM cutover.deleted"))[0]?.n ?? -1;
+    const heartbeat = (s: PostgresStore): Promise<unknown> =>
+      s.query(
+        `INSERT INTO cutover.replicas (id, started_at, seen_at, info) VALUES ($1, now(), now(), $2)
+         ON CONFLICT (id) DO UPDATE SET info = $2`,
+        [s.replica, JSON.stringify({ host: "h", pid: 1, mode: "listen", last_sync: 0, seen_seq: s.seen })],
+      );
+    try {
+      a.putDoc("gone", { x: 1 });
+      a.putDoc("kept", { y: 2 });
+      a.putRows("findings", [
+        { key: "k1", value: { n: 1 } },
+        { key: "k2", value: { n: 2 } },
+      ]);
+      await a.flush();
+      await b.refresh();
+      assert.deepEqual(b.getDoc("gone"), { x: 1 });
+      assert.deepEqual(
+        b.getRows("findings").map((r) => r.key),
+        ["k1", "k2"],
+      );
+
+      a.deleteDoc("gone");
+      a.putRows("findings", [], ["k1"]);
+      await a.flush();
+      await a.refresh();
+      assert.equal(await tombstones(), 2);
+      // The leader prunes only what every listed replica has read: b has not read the deletions.
+      await Promise.all([heartbeat(a), heartbeat(b)]);
+      assert.equal((await housekeep(a, "a", "s")).pruned, 0);
+      assert.equal(await tombstones(), 2);
+      await b.refresh();
+      await heartbeat(b);
+      assert.equal((await housekeep(a, "a", "s")).pruned, 2);
+      assert.equal(await tombstones(), 0);
+
+      // A third replica away for good (its row removed) misses deletions pruned meanwhile.
+      const c = await PostgresStore.open(url, undefined, { replica: "c" });
+      try {
+        assert.deepEqual(c.getDoc("kept"), { y: 2 });
+        a.deleteDoc("kept");
+        a.putRows("findings", [], ["k2"]);
+        a.putDoc("new", { z: 3 });
+        await a.flush();
+        await a.refresh();
+        await b.refresh();
+        await Promise.all([heartbeat(a), heartbeat(b)]);
+        assert.equal((await housekeep(a, "a", "s")).pruned, 2, "c is not listed: nothing holds pruning back");
+        const changes = await c.refresh();
+        assert.equal(c.getDoc("kept"), undefined);
+        assert.deepEqual(c.getDoc("new"), { z: 3 });
+        assert.deepEqual(c.getRows("findings"), []);
+        assert.ok(changes.docs.includes("kept") && changes.rows.includes("findings"), JSON.stringify(changes));
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 

@@ -4,6 +4,7 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import type { PostgresStore, StoreChanges } from "../store/postgres.js";
 import { CHANGES_CHANNEL } from "../store/postgres-schema.js";
+import { housekeep, type StageEvidence } from "./housekeeping.js";
 import { readLease, releaseLease, tryLease } from "./lease.js";
 import type { ReplicasStatus, ReplicaRow } from "./wire.js";
 
@@ -38,12 +39,9 @@ const HEARTBEAT_MS = 1000;
 const SAFETY_POLL_MS = 5000;
 /** A replica not seen for this long is shown as gone. */
 const GONE_MS = 10_000;
-/** The leader removes evidence of other stages this old, and rows of replicas gone this long. */
-const STALE_EVIDENCE_S = 60;
 /** A lost LISTEN connection is opened again after this, doubling up to the max while it fails. */
 const LISTEN_RETRY_MS = 2000;
 const LISTEN_RETRY_MAX_MS = 60_000;
-const GONE_FOR_GOOD_S = 3600;
 
 /** replicaId is this process's id: the configured one, or host, pid and a random suffix. */
 export function replicaId(configured: string | undefined): string {
@@ -73,7 +71,9 @@ export class Replicas {
   private lastSync = 0;
   private lastError = 0;
   private rows: ReplicaRow[] = [];
-  private evidenceCache = new Map<string, { snapshot: unknown; served: unknown }[]>();
+  private evidenceCache = new Map<string, StageEvidence[]>();
+  /** Deletion records this replica pruned while leading. */
+  tombstonesPruned = 0;
   private probe: { nonce: string; resolve(): void } | undefined;
   /** The stage this replica last published evidence for (stageKey). */
   private stage = "";
@@ -167,6 +167,8 @@ export class Replicas {
       epoch: this.lease.epoch,
       apply_delay_ms: this.opts.applyDelayMs,
       last_sync: this.lastSync ? new Date(this.lastSync).toISOString() : null,
+      seen_seq: this.store.seen,
+      tombstones_pruned: this.tombstonesPruned,
       replicas: this.rows,
     };
   }
@@ -317,7 +319,14 @@ export class Replicas {
 
   private async heartbeat(): Promise<void> {
     if (this.stopped) return;
-    const info = { host: hostname(), pid: process.pid, mode: this.mode, last_sync: this.lastSync };
+    // seen_seq: how far this replica has read the changes (the leader prunes deletions below it).
+    const info = {
+      host: hostname(),
+      pid: process.pid,
+      mode: this.mode,
+      last_sync: this.lastSync,
+      seen_seq: this.store.seen,
+    };
     const t0 = Date.now();
     const r = await this.store.query<{ now: string }>(
       `INSERT INTO cutover.replicas (id, started_at, seen_at, info) VALUES ($1, clock_timestamp(), clock_timestamp(), $2)
@@ -363,7 +372,7 @@ export class Replicas {
     const lease = await readLease(this.store);
     const now = Date.now() + this.offsetMs;
     this.rows = rows.map((r) => {
-      const info = JSON.parse(r.info) as { host: string; pid: number; mode: string };
+      const info = JSON.parse(r.info) as { host: string; pid: number; mode: string; seen_seq?: number };
       return {
         id: r.id,
         host: info.host,
@@ -374,29 +383,13 @@ export class Replicas {
         seen_at: new Date(Number(r.seen)).toISOString(),
         last_report: r.report === null ? null : new Date(Number(r.report)).toISOString(),
         alive: now - Number(r.seen) < GONE_MS,
+        seen_seq: info.seen_seq ?? null,
       };
     });
     if (this.leading()) {
-      // Only the current stage's evidence is judged (a dead replica's row of this stage too: its
-      // requests happened); rows of earlier stages, and replicas gone for an hour, are removed.
-      const stage = this.stage;
-      await this.store.query(
-        `DELETE FROM cutover.evidence WHERE stage <> $1 AND at < clock_timestamp() - interval '${STALE_EVIDENCE_S} seconds'`,
-        [stage],
-      );
-      await this.store.query(
-        `DELETE FROM cutover.replicas WHERE seen_at < clock_timestamp() - interval '${GONE_FOR_GOOD_S} seconds'`,
-      );
-      const ev = await this.store.query<{ stage: string; snapshot: string; served: string }>(
-        "SELECT stage, snapshot, served FROM cutover.evidence WHERE replica <> $1 AND stage = $2",
-        [this.id, stage],
-      );
-      this.evidenceCache = new Map();
-      for (const e of ev) {
-        const list = this.evidenceCache.get(e.stage) ?? [];
-        list.push({ snapshot: JSON.parse(e.snapshot) as unknown, served: JSON.parse(e.served) as unknown });
-        this.evidenceCache.set(e.stage, list);
-      }
+      const { evidence, pruned } = await housekeep(this.store, this.id, this.stage);
+      this.evidenceCache = new Map([[this.stage, evidence]]);
+      this.tombstonesPruned += pruned;
     }
   }
 

@@ -14,6 +14,8 @@ export interface ReplicaRow {
   last_report: string | null;
   /** Seen within the last 10 s. */
   alive: boolean;
+  /** The change number it has read up to (null: an older cutover that does not say). */
+  seen_seq: number | null;
 }
 
 export interface ReplicasStatus {
@@ -30,5 +32,9 @@ export interface ReplicasStatus {
   /** How far ahead a weight change takes effect, on every replica at once. */
   apply_delay_ms: number;
   last_sync: string | null;
+  /** The change number this replica has read up to. */
+  seen_seq: number;
+  /** Deletion records this replica pruned while leading (every listed replica had read past them). */
+  tombstones_pruned: number;
   replicas: ReplicaRow[];
 }

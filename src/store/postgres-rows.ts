@@ -55,6 +55,11 @@ export class SharedCollection {
     return this.merger.minus(full, this.base.get(key));
   }
 
+  /** Whether this replica wrote the key in this run. */
+  hasOwn(key: string): boolean {
+    return this.own.has(key);
+  }
+
   delete(key: string): void {
     this.contrib.delete(key);
     this.base.delete(key);

@@ -119,8 +119,14 @@ async function loadRows(client: pg.PoolClient, mem: Memory): Promise<void> {
 export async function readChanges(client: pg.PoolClient, mem: Memory, replica: string): Promise<StoreChanges> {
   const out: StoreChanges = { seq: mem.seen, weights: [], docs: [], rows: [], audit: 0 };
   await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  const v = await client.query<{ value: string }>("SELECT value FROM cutover.meta WHERE key = 'change_seq'");
-  const seq = Number(v.rows[0]?.value ?? 0);
+  const v = await client.query<{ key: string; value: string }>(
+    "SELECT key, value FROM cutover.meta WHERE key IN ('change_seq', 'deleted_below')",
+  );
+  const meta = new Map(v.rows.map((r) => [r.key, Number(r.value)]));
+  const seq = meta.get("change_seq") ?? 0;
+  // Tombstones below this change number were pruned; a replica that read less than that may
+  // have missed deletions and compares keys with the database instead.
+  const missed = (meta.get("deleted_below") ?? 0) > mem.seen + 1;
   if (seq > mem.seen) {
     const since = [mem.seen];
     const w = await client.query<{ route: string; weight: number; effective_at: string; replica: string }>(
@@ -162,6 +168,7 @@ export async function readChanges(client: pg.PoolClient, mem: Memory, replica: s
         out.rows.push(g.collection);
       }
     }
+    if (missed) await dropDeleted(client, mem, out);
     out.rows = [...new Set([...out.rows, ...rows.rows.map((r) => r.collection)])];
     const a = await client.query<AuditRow>(
       "SELECT id, at, actor, action, subject, reason, detail FROM cutover.audit WHERE seq > $1 ORDER BY id",
@@ -172,6 +179,50 @@ export async function readChanges(client: pg.PoolClient, mem: Memory, replica: s
   }
   await client.query("COMMIT");
   return out;
+}
+
+/**
+ * dropDeleted removes from memory the documents and other replicas' rows the database no longer
+ * has (their tombstones were pruned before this replica read them). Keys this replica wrote in
+ * this run stay: their writes may still be queued.
+ */
+async function dropDeleted(client: pg.PoolClient, mem: Memory, out: StoreChanges): Promise<void> {
+  const docs = await client.query<{ key: string }>("SELECT key FROM cutover.docs");
+  const haveDocs = new Set(docs.rows.map((r) => r.key));
+  for (const key of [...mem.docs.keys()]) {
+    if (haveDocs.has(key)) continue;
+    mem.docs.delete(key);
+    out.docs.push(key);
+  }
+  const rows = await client.query<{ collection: string; key: string }>(
+    "SELECT DISTINCT collection, key FROM cutover.rows",
+  );
+  const have = new Set(rows.rows.map((r) => `${r.collection}\n${r.key}`));
+  for (const [name, c] of mem.rows) {
+    for (const key of c.keys()) {
+      if (have.has(`${name}\n${key}`) || c.hasOwn(key)) continue;
+      c.delete(key);
+      out.rows.push(name);
+    }
+  }
+}
+
+/**
+ * pruneTombstones deletes the tombstones below change number `below` (every replica has read
+ * past them) and records the horizon, so a replica that had not is told to compare keys instead.
+ * Returns how many were deleted.
+ */
+export async function pruneTombstones(client: pg.ClientBase | pg.Pool, below: number): Promise<number> {
+  const r = await client.query<{ n: string }>(
+    `WITH gone AS (DELETE FROM cutover.deleted WHERE seq < $1 RETURNING 1),
+          n AS (SELECT count(*) AS n FROM gone),
+          mark AS (INSERT INTO cutover.meta (key, value) SELECT 'deleted_below', $2 FROM n WHERE n.n > 0
+                   ON CONFLICT (key) DO UPDATE
+                   SET value = GREATEST(cutover.meta.value::bigint, EXCLUDED.value::bigint)::text)
+     SELECT n FROM n`,
+    [below, String(below)],
+  );
+  return Number(r.rows[0]?.n ?? 0);
 }
 
 /**

@@ -9,7 +9,7 @@ import { CutoverError } from "../errors/index.js";
 import type { Op } from "./postgres-ops.js";
 import type { RowMerger } from "./postgres-rows.js";
 import { AUDIT_ID_BLOCK, migratePg, redactUrl } from "./postgres-schema.js";
-import { commitBatch, loadSnapshot, Memory, readChanges, type StoreChanges } from "./postgres-sync.js";
+import { commitBatch, loadSnapshot, Memory, pruneTombstones, readChanges, type StoreChanges } from "./postgres-sync.js";
 import type { AuditEntry, Store, StoredRow, StoreInfo } from "./store.js";
 import { WriteQueue } from "./write-queue.js";
 
@@ -159,6 +159,19 @@ export class PostgresStore implements Store {
       c.on("error", (err) => this.log?.warn({ err: err.message }, "store: PostgreSQL session ended"));
     }
     return c;
+  }
+
+  /** The change number this replica has read up to (published in its heartbeat). */
+  get seen(): number {
+    return this.mem.seen;
+  }
+
+  /**
+   * pruneTombstones deletes deletion records every replica has read past (`below`: the lowest
+   * change number read, plus one); returns how many went.
+   */
+  pruneTombstones(below: number): Promise<number> {
+    return pruneTombstones(this.pool, below);
   }
 
   /** Runs a statement outside the write queue (heartbeats, the lease, evidence). */

@@ -37,6 +37,9 @@ export function ReplicasCard({ replicas, now }: { replicas: ReplicasStatus; now:
                 pid
               </th>
               <th scope="col">changes by</th>
+              <th scope="col" class="r" title="The change number it has read up to">
+                read to
+              </th>
               <th scope="col">state</th>
               <th scope="col">last heartbeat</th>
               <th scope="col">last report</th>
@@ -52,6 +55,7 @@ export function ReplicasCard({ replicas, now }: { replicas: ReplicasStatus; now:
                 <td>{r.host}</td>
                 <td class="r num">{r.pid}</td>
                 <td>{r.mode}</td>
+                <td class="r num">{r.seen_seq === null ? "–" : fmtInt(r.seen_seq)}</td>
                 <td>
                   {r.alive ? <Badge tone="ok">alive</Badge> : <Badge tone="bad">gone</Badge>}{" "}
                   {r.leader ? <Badge tone="info">leader</Badge> : null}

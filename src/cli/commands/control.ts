@@ -74,12 +74,13 @@ function replicasText(r: ReplicasStatus | null): string {
     `epoch ${r.epoch}, changes by ${r.mode}${r.mode_reason ? ` (${r.mode_reason})` : ""}, ` +
     `weights apply ${r.apply_delay_ms} ms after commit`;
   const rows = table(
-    ["REPLICA", "HOST", "PID", "MODE", "LEADER", "ALIVE", "LAST HEARTBEAT", "LAST REPORT"],
+    ["REPLICA", "HOST", "PID", "MODE", "READ TO", "LEADER", "ALIVE", "LAST HEARTBEAT", "LAST REPORT"],
     r.replicas.map((x) => [
       x.id === r.id ? `${x.id} (this)` : x.id,
       x.host,
       String(x.pid),
       x.mode,
+      x.seen_seq === null ? "-" : String(x.seen_seq),
       x.leader ? "yes" : "-",
       x.alive ? "yes" : "gone",
       x.seen_at,
