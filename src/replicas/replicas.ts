@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type pg from "pg";
 import type { Logger } from "pino";
 import type { PostgresStore, StoreChanges } from "../store/postgres.js";
-import { CHANGES_CHANNEL } from "../store/postgres-schema.js";
+import { ChangeFeed } from "./change-feed.js";
 import { housekeep, type StageEvidence } from "./housekeeping.js";
 import { readLease, releaseLease, tryLease } from "./lease.js";
 import type { ReplicasStatus, ReplicaRow } from "./wire.js";
@@ -39,9 +38,6 @@ const HEARTBEAT_MS = 1000;
 const SAFETY_POLL_MS = 5000;
 /** A replica not seen for this long is shown as gone. */
 const GONE_MS = 10_000;
-/** A lost LISTEN connection is opened again after this, doubling up to the max while it fails. */
-const LISTEN_RETRY_MS = 2000;
-const LISTEN_RETRY_MAX_MS = 60_000;
 
 /** replicaId is this process's id: the configured one, or host, pid and a random suffix. */
 export function replicaId(configured: string | undefined): string {
@@ -54,9 +50,7 @@ export function replicaId(configured: string | undefined): string {
  * heartbeats its row, publishes its evidence, and holds or follows the judge's lease.
  */
 export class Replicas {
-  mode: "listen" | "poll" = "poll";
-  modeReason: string | null = "not started";
-  private listener: pg.Client | undefined;
+  private readonly feed: ChangeFeed;
   private lease = { epoch: 0, validUntil: 0, holder: "" };
   /** Database clock minus local clock (ms), from the heartbeat round trips. */
   private offsetMs = 0;
@@ -74,18 +68,26 @@ export class Replicas {
   private evidenceCache = new Map<string, StageEvidence[]>();
   /** Deletion records this replica pruned while leading. */
   tombstonesPruned = 0;
-  private probe: { nonce: string; resolve(): void } | undefined;
   /** The stage this replica last published evidence for (stageKey). */
   private stage = "";
-  private relistenTimer: NodeJS.Timeout | undefined;
-  private listenRetryMs = LISTEN_RETRY_MS;
 
   constructor(
     readonly store: PostgresStore,
     readonly opts: ReplicaOptions,
     private readonly hooks: ReplicaHooks,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.feed = new ChangeFeed(store, opts, () => this.kick(), log);
+  }
+
+  /** How this replica learns of changes: "listen" (notifications) or "poll", and why it polls. */
+  get mode(): "listen" | "poll" {
+    return this.feed.mode;
+  }
+
+  get modeReason(): string | null {
+    return this.feed.modeReason;
+  }
 
   get id(): string {
     return this.opts.id;
@@ -106,7 +108,7 @@ export class Replicas {
   }
 
   async start(): Promise<void> {
-    await this.listen();
+    await this.feed.start();
     await this.sync();
     await this.renew();
     await this.heartbeat();
@@ -126,13 +128,12 @@ export class Replicas {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.feed.stop();
     for (const t of this.timers) clearInterval(t);
     for (const t of this.pendingWeights.values()) clearTimeout(t);
-    clearTimeout(this.relistenTimer);
     // A renewal or heartbeat already under way must not take the lease or re-add the row after the release below.
     // (Bounded: a database that stopped answering does not hold the stop.)
     await Promise.race([Promise.all([...this.running]), new Promise((r) => setTimeout(r, 2000).unref())]);
-    await this.listener?.end().catch(() => undefined);
     if (this.lease.holder === this.id) await releaseLease(this.store, this.id).catch(() => undefined);
     await this.store.query("DELETE FROM cutover.replicas WHERE id = $1", [this.id]).catch(() => undefined);
   }
@@ -171,81 +172,6 @@ export class Replicas {
       tombstones_pruned: this.tombstonesPruned,
       replicas: this.rows,
     };
-  }
-
-  /** LISTEN on a session of its own, then checks with a self-notification that it is delivered. */
-  private async listen(): Promise<void> {
-    const c = this.store.client();
-    try {
-      await c.connect();
-      c.on("notification", (n) => {
-        const p = n.payload ?? "";
-        if (p.startsWith("probe ")) {
-          if (this.probe && p === `probe ${this.probe.nonce}`) this.probe.resolve();
-          return;
-        }
-        this.kick();
-      });
-      c.on("error", (err) => {
-        if (this.listener === c) this.listener = undefined;
-        void c.end().catch(() => undefined);
-        this.toPolling(`LISTEN connection lost: ${err.message}`);
-        this.relisten();
-      });
-      await c.query(`LISTEN ${CHANGES_CHANNEL}`);
-      const nonce = randomBytes(8).toString("hex");
-      let timer: NodeJS.Timeout | undefined;
-      const arrived = await new Promise<boolean>((resolve) => {
-        this.probe = { nonce, resolve: () => resolve(true) };
-        timer = setTimeout(() => resolve(false), this.opts.probeMs);
-        void this.store
-          .query("SELECT pg_notify($1, $2)", [CHANGES_CHANNEL, `probe ${nonce}`])
-          .catch(() => resolve(false));
-      });
-      clearTimeout(timer);
-      this.probe = undefined;
-      if (!arrived) {
-        await c.end().catch(() => undefined);
-        this.toPolling(
-          `a self-notification did not arrive within ${this.opts.probeMs} ms (a transaction-mode pooler?)`,
-        );
-        return;
-      }
-      this.listener = c;
-      this.listenRetryMs = LISTEN_RETRY_MS;
-      this.mode = "listen";
-      this.modeReason = null;
-      this.log.info({ replica: this.id }, "replicas: LISTEN works, changes arrive by notification");
-    } catch (err) {
-      await c.end().catch(() => undefined);
-      this.toPolling(`LISTEN failed: ${(err as Error).message}`);
-      this.relisten();
-    }
-  }
-
-  /**
-   * After a lost or failed LISTEN connection (not a pooler that never delivers), try again later,
-   * backing off up to a minute; meanwhile the replica polls.
-   */
-  private relisten(): void {
-    if (this.stopped || this.relistenTimer) return;
-    const wait = this.listenRetryMs;
-    this.listenRetryMs = Math.min(wait * 2, LISTEN_RETRY_MAX_MS);
-    this.relistenTimer = setTimeout(() => {
-      this.relistenTimer = undefined;
-      if (!this.stopped && !this.listener) void this.listen();
-    }, wait).unref();
-  }
-
-  private toPolling(reason: string): void {
-    if (this.mode === "poll" && this.modeReason === reason) return;
-    this.mode = "poll";
-    this.modeReason = reason;
-    this.listener = undefined;
-    this.log.warn(
-      { replica: this.id, poll_ms: this.opts.pollMs, reason },
-      "replicas: change notifications unavailable, polling instead; prefer a session-mode or direct database URL",
-    );
   }
 
   private kick(): void {
