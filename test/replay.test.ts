@@ -11,7 +11,9 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { replayCommand, type ReplayArgs } from "../src/cli/commands/replay.js";
 import { validateHar } from "../src/recording/index.js";
+import { replayAgent, ReplayTarget } from "../src/replay/send.js";
 import { startFastAPI, startFlask, type Backend } from "./helpers/backends.js";
+import { startStaleKeepAliveServer } from "./helpers/net.js";
 import { TestRecorder } from "./helpers/record.js";
 
 interface Summary {
@@ -194,4 +196,25 @@ describe("replay against real backends", () => {
     );
     assert.deepEqual(same[0]?.examples[0]?.mapped, ["7 → 8 (path[3])"]);
   });
+});
+
+test("replay sends a GET once more when its kept-alive connection was closed under it, never a POST", async () => {
+  const stale = await startStaleKeepAliveServer("reset");
+  const agent = replayAgent(1);
+  try {
+    const target = new ReplayTarget(stale.url, agent, 5000);
+    const get = { target: "/x", headers: [] as [string, string][], body: undefined };
+    const answers = [await target.send("GET", get), await target.send("GET", get)];
+    assert.deepEqual(
+      answers.map((a) => `${a.status} ${a.body.toString()} ${a.error ?? ""}`),
+      ["200 ok ", "200 ok "],
+    );
+    assert.deepEqual([stale.connections(), stale.requests()], [2, 3]);
+    const post = await target.send("POST", { ...get, body: Buffer.from("x=1") });
+    assert.equal(post.error, "CUTOVER_ERR_UPSTREAM_RESET");
+    assert.deepEqual([stale.connections(), stale.requests()], [2, 4], "the POST was sent once");
+  } finally {
+    await agent.close();
+    await stale.close();
+  }
 });

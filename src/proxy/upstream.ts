@@ -18,7 +18,7 @@ const kReused = Symbol("cutover.reused");
  * connection had already carried one (`reusedConnection`): only a request on a kept-alive
  * connection can meet the keep-alive race, and only then is sending it again safe to reason about.
  */
-class ConnectionClient extends Client {
+export class ConnectionClient extends Client {
   private carried = 0;
 
   constructor(origin: URL | string, opts: Client.Options) {
@@ -30,6 +30,11 @@ class ConnectionClient extends Client {
     (opts as { [kReused]?: boolean })[kReused] = this.carried++ > 0;
     return super.dispatch(opts, handler);
   }
+}
+
+/** connectionPool: an undici Pool whose connections mark reuse (for an Agent's `factory`). */
+export function connectionPool(origin: URL | string, opts: Pool.Options): Pool {
+  return new Pool(origin, { ...opts, factory: (o, co) => new ConnectionClient(o, co) });
 }
 
 /** reusedConnection: whether the request dispatched with these options went out on a kept-alive connection. */

@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher } from "undici";
 import type { CapturedResponse } from "../diff/types.js";
-import { upstreamErrorCode } from "../proxy/errors.js";
+import { staleConnection, upstreamErrorCode } from "../proxy/errors.js";
+import { connectionPool, reusedConnection } from "../proxy/upstream.js";
 import type { RequestParts } from "../correlate/correlate.js";
 
 /** Bodies kept per answer for comparison, as the mirror does; larger answers are compared on their first bytes. */
@@ -21,23 +22,30 @@ export class ReplayTarget {
     this.basePath = u.pathname.replace(/\/$/, "");
   }
 
-  /** send one request and capture the answer (never throws: a failure is an answer with `error`). */
-  async send(method: string, req: RequestParts): Promise<CapturedResponse> {
+  /**
+   * send one request and capture the answer (never throws: a failure is an answer with `error`).
+   * A body-less GET whose kept-alive connection the upstream closed before answering is sent once
+   * more, as the gateway does (proxy/errors.ts staleConnection): the race is not the upstream's answer.
+   */
+  async send(method: string, req: RequestParts, retried = false): Promise<CapturedResponse> {
     const t0 = performance.now();
     const chunks: Buffer[] = [];
     const times: number[] = [];
     let bytes = 0;
     let truncated = false;
+    let answered = false;
+    const opts: Dispatcher.RequestOptions = {
+      origin: this.origin,
+      path: this.basePath + req.target,
+      method,
+      headers: req.headers.flat(),
+      body: req.body ?? null,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    };
     try {
-      const res = await this.agent.request({
-        origin: this.origin,
-        path: this.basePath + req.target,
-        method: method,
-        headers: req.headers.flat(),
-        body: req.body ?? null,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
+      const res = await this.agent.request(opts);
+      answered = true;
       const headersMs = performance.now() - t0;
       for await (const c of res.body as AsyncIterable<Buffer>) {
         if (times.length < 1000) times.push(performance.now() - t0);
@@ -61,6 +69,9 @@ export class ReplayTarget {
         timing: { headersMs, totalMs: performance.now() - t0, chunks: times },
       };
     } catch (err) {
+      if (!retried && !answered && staleConnection(method, req.body != null, reusedConnection(opts), err as Error)) {
+        return this.send(method, req, true);
+      }
       const ms = performance.now() - t0;
       return {
         status: 0,
@@ -76,5 +87,5 @@ export class ReplayTarget {
 
 /** One agent for a whole replay: at most `connections` sockets per upstream. */
 export function replayAgent(connections: number): Agent {
-  return new Agent({ connections, pipelining: 1, keepAliveTimeout: 4000 });
+  return new Agent({ connections, pipelining: 1, keepAliveTimeout: 4000, factory: connectionPool });
 }
