@@ -1,14 +1,15 @@
 import type { Gateway } from "../gateway/gateway.js";
 import type { DemoBackend } from "./backends.js";
 
+/** How much of /api/orders the candidate fails in the regression scenario. */
+const FAIL_RATE = 0.3;
+
 /**
  * watchRollout prints each rollout decision as it happens and, in the regression scenario, makes
  * the candidate fail 30 % of /api/orders (about 18 % of the rolled-out route, well past the demo's
  * 5pt error margin) once it serves 10 % of users — so the judge's rollback can be watched live.
  * A failure rate near the margin would be a coin toss between rollback and hold, by design.
  */
-const FAIL_RATE = 0.3;
-
 export function watchRollout(
   gw: Gateway,
   o: { json: boolean; print: (data: unknown, text: string) => void; scenario: string; backend: DemoBackend },

@@ -18,7 +18,7 @@ const kReused = Symbol("cutover.reused");
  * connection had already carried one (`reusedConnection`): only a request on a kept-alive
  * connection can meet the keep-alive race, and only then is sending it again safe to reason about.
  */
-export class ConnectionClient extends Client {
+class ConnectionClient extends Client {
   private carried = 0;
 
   constructor(origin: URL | string, opts: Client.Options) {
@@ -32,7 +32,7 @@ export class ConnectionClient extends Client {
   }
 }
 
-/** connectionPool: an undici Pool whose connections mark reuse (for an Agent's `factory`). */
+/** connectionPool: an undici Pool whose connections mark reuse (the upstreams' pools; replay's Agent `factory`). */
 export function connectionPool(origin: URL | string, opts: Pool.Options): Pool {
   return new Pool(origin, { ...opts, factory: (o, co) => new ConnectionClient(o, co) });
 }
@@ -94,14 +94,13 @@ export class Upstream {
   }
 
   private newPool(connections: number): Pool {
-    return new Pool(this.origin, {
+    return connectionPool(this.origin, {
       connections,
       keepAliveTimeout: this.opts.keepAlive,
       keepAliveMaxTimeout: Math.max(this.opts.keepAlive, 600_000),
       connect: { timeout: this.opts.connectTimeout },
       // Each upstream request is one client request; pipelining would couple unrelated clients.
       pipelining: 1,
-      factory: (origin, opts) => new ConnectionClient(origin, opts),
     });
   }
 

@@ -3,7 +3,7 @@ import type { PostgresStore } from "../store/postgres.js";
 /** The leader removes evidence of other stages this old. */
 const STALE_EVIDENCE_S = 60;
 /** …and the rows of replicas not seen for this long (their evidence of the current stage stays). */
-export const GONE_FOR_GOOD_S = 3600;
+const GONE_FOR_GOOD_S = 3600;
 
 /** One replica's published evidence of a stage. */
 export interface StageEvidence {
