@@ -166,7 +166,21 @@ describe("PostgreSQL store", () => {
         await b.refresh();
         await Promise.all([heartbeat(a), heartbeat(b)]);
         assert.equal((await housekeep(a, "a", "s")).pruned, 2, "c is not listed: nothing holds pruning back");
-        const changes = await c.refresh();
+        // c's own document write is still in flight (the change counter row is locked elsewhere),
+        // so the database does not have it yet: comparing keys must not drop it.
+        const lock = a.client();
+        await lock.connect();
+        let changes;
+        try {
+          await lock.query("BEGIN");
+          await lock.query("SELECT value FROM cutover.meta WHERE key = 'change_seq' FOR UPDATE");
+          c.putDoc("mine", { w: 4 });
+          changes = await c.refresh();
+          assert.deepEqual(c.getDoc("mine"), { w: 4 }, "a queued write of its own stays");
+        } finally {
+          await lock.end();
+        }
+        await c.flush();
         assert.equal(c.getDoc("kept"), undefined);
         assert.deepEqual(c.getDoc("new"), { z: 3 });
         assert.deepEqual(c.getRows("findings"), []);

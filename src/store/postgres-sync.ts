@@ -116,7 +116,13 @@ async function loadRows(client: pg.PoolClient, mem: Memory): Promise<void> {
  * what changed. Weights come back with their effective time, `replica`'s own too. On an error the
  * caller discards the connection (no ROLLBACK is sent).
  */
-export async function readChanges(client: pg.PoolClient, mem: Memory, replica: string): Promise<StoreChanges> {
+export async function readChanges(
+  client: pg.PoolClient,
+  mem: Memory,
+  replica: string,
+  /** Document keys this replica has writes of not yet committed (read only when deletions were missed). */
+  queuedDocs: () => ReadonlySet<string> = () => new Set(),
+): Promise<StoreChanges> {
   const out: StoreChanges = { seq: mem.seen, weights: [], docs: [], rows: [], audit: 0 };
   await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   const v = await client.query<{ key: string; value: string }>(
@@ -168,7 +174,7 @@ export async function readChanges(client: pg.PoolClient, mem: Memory, replica: s
         out.rows.push(g.collection);
       }
     }
-    if (missed) await dropDeleted(client, mem, out);
+    if (missed) await dropDeleted(client, mem, out, queuedDocs());
     out.rows = [...new Set([...out.rows, ...rows.rows.map((r) => r.collection)])];
     const a = await client.query<AuditRow>(
       "SELECT id, at, actor, action, subject, reason, detail FROM cutover.audit WHERE seq > $1 ORDER BY id",
@@ -183,14 +189,19 @@ export async function readChanges(client: pg.PoolClient, mem: Memory, replica: s
 
 /**
  * dropDeleted removes from memory the documents and other replicas' rows the database no longer
- * has (their tombstones were pruned before this replica read them). Keys this replica wrote in
- * this run stay: their writes may still be queued.
+ * has (their tombstones were pruned before this replica read them). Rows this replica wrote in
+ * this run, and documents whose writes are still queued, stay: the database has not seen them yet.
  */
-async function dropDeleted(client: pg.PoolClient, mem: Memory, out: StoreChanges): Promise<void> {
+async function dropDeleted(
+  client: pg.PoolClient,
+  mem: Memory,
+  out: StoreChanges,
+  queuedDocs: ReadonlySet<string>,
+): Promise<void> {
   const docs = await client.query<{ key: string }>("SELECT key FROM cutover.docs");
   const haveDocs = new Set(docs.rows.map((r) => r.key));
   for (const key of [...mem.docs.keys()]) {
-    if (haveDocs.has(key)) continue;
+    if (haveDocs.has(key) || queuedDocs.has(key)) continue;
     mem.docs.delete(key);
     out.docs.push(key);
   }

@@ -125,13 +125,20 @@ export class PostgresStore implements Store {
   async refresh(): Promise<StoreChanges> {
     const client = await this.connect();
     try {
-      const out = await readChanges(client, this.mem, this.replica);
+      const out = await readChanges(client, this.mem, this.replica, () => this.queuedDocs());
       client.release();
       return out;
     } catch (err) {
       client.release(err as Error);
       throw err;
     }
+  }
+
+  /** Document keys with a write (or deletion) still waiting to commit. */
+  private queuedDocs(): Set<string> {
+    const keys = new Set<string>();
+    for (const op of this.queue.ops()) if (op.t === "doc" || op.t === "doc_delete") keys.add(op.key);
+    return keys;
   }
 
   /**

@@ -61,6 +61,11 @@ export class WriteQueue<T> {
     this.running ??= this.drain();
   }
 
+  /** The writes not yet committed (those in flight too), oldest first. */
+  ops(): T[] {
+    return this.pending.map((w) => w.op);
+  }
+
   /** Resolves when everything pushed so far is committed. */
   flush(): Promise<void> {
     if (this.committed >= this.written) return Promise.resolve();
