@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { performance } from "node:perf_hooks";
 import type { Target } from "../config/schema.js";
 import type { LivePoint, SidePoint } from "./wire.js";
 
@@ -12,6 +13,9 @@ const N = 96;
 const LOG_GROWTH = Math.log(GROWTH);
 // A subscriber that has not read this much of the stream is dropped (it reconnects and resyncs).
 const MAX_BUFFERED = 4 * 1024 * 1024;
+
+/** Told how long each push held the event loop, in seconds. */
+export type PushObserver = (kind: "tick" | "snapshot", seconds: number) => void;
 
 class Second {
   count = 0;
@@ -65,6 +69,7 @@ export class Live {
     private readonly extra: () => Record<string, unknown>,
     /** The full findings summary a new subscriber starts from (`event: findings`). */
     private readonly snapshot: () => unknown = () => null,
+    private readonly observe: PushObserver = () => {},
     private readonly keep = 600,
   ) {
     this.timer = setInterval(() => this.flush(), 1000).unref();
@@ -76,6 +81,7 @@ export class Live {
 
   /** subscribe turns `res` into an event stream: the series so far, then one `tick` per second. */
   subscribe(res: ServerResponse): void {
+    const start = performance.now();
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-store",
@@ -85,6 +91,7 @@ export class Live {
     res.write(`event: findings\ndata: ${JSON.stringify(this.snapshot())}\n\n`);
     this.subscribers.add(res);
     res.on("close", () => this.subscribers.delete(res));
+    this.observe("snapshot", (performance.now() - start) / 1000);
   }
 
   private flush(): void {
@@ -97,6 +104,7 @@ export class Live {
     this.series.push(p);
     if (this.series.length > this.keep) this.series.shift();
     if (this.subscribers.size === 0) return;
+    const start = performance.now();
     const msg = `event: tick\ndata: ${JSON.stringify({ point: p, ...this.extra() })}\n\n`;
     for (const res of this.subscribers) {
       if (res.writableLength > MAX_BUFFERED) {
@@ -104,6 +112,7 @@ export class Live {
         res.destroy();
       } else res.write(msg);
     }
+    this.observe("tick", (performance.now() - start) / 1000);
   }
 
   close(): void {

@@ -101,6 +101,7 @@ export class Gateway implements AdminHost {
         findings: { compared: this.parity.compared, routes: this.parity.findings.changedRoutes(liveChanges) },
       }),
       () => ({ compared: this.parity.compared, routes: this.parity.findings.routes() }),
+      (kind, seconds) => this.runtime.metrics.dashboardPush.observe({ kind }, seconds),
     ));
 
     // One recorder in both modes: the data plane's served records reach it in-process, or through

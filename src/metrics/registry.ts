@@ -55,6 +55,8 @@ export class Metrics {
   readonly mirrorBreakerOpen: Gauge;
   readonly mirrorBreakerOpened: Counter;
   readonly mirrorBreakerSkipped: Counter;
+  /** Time the dashboard's live stream held the event loop: each tick, each new subscriber's start. */
+  readonly dashboardPush: Histogram;
   private cells: Cell[][] = [];
 
   constructor() {
@@ -187,6 +189,13 @@ export class Metrics {
       labelNames: ["route", "upstream"],
       registers,
     });
+    this.dashboardPush = new Histogram({
+      name: "cutover_dashboard_push_seconds",
+      help: "Time the dashboard's live stream held the event loop, by kind: tick (once a second, for all subscribers) or snapshot (a new subscriber's start).",
+      labelNames: ["kind"],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers,
+    });
     collectDefaultMetrics({ register: this.registry, prefix: "cutover_process_" });
   }
 
@@ -205,6 +214,7 @@ export class Metrics {
       "cutover_state_entries",
       "cutover_state_limit",
       "cutover_state_capped_total",
+      "cutover_dashboard_push_seconds",
     ])
       this.registry.removeSingleMetric(name);
   }
